@@ -1,0 +1,118 @@
+"""Public Python API for scripts: denoise windows or whole series in memory.
+
+>>> import mintpy_aedenoise as ae                                     # doctest: +SKIP
+>>> maps = ae.denoise_series(series, dem, model="fault")              # doctest: +SKIP
+"""
+import functools
+
+import numpy as np
+
+from .engine import normalise_windows
+from .synthetic import N_FRAMES
+
+__all__ = ["denoise_windows", "denoise_series", "resolve_model"]
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_pretrained(name):
+    from .store import load_model
+
+    return load_model(name)
+
+
+def resolve_model(model):
+    """A loaded model from a name ("fault", "mogi"), a ``*.weights.h5`` path or a model object."""
+    if isinstance(model, str):
+        return _cached_pretrained(model)
+    if not hasattr(model, "predict"):
+        raise ValueError(f"model must be 'fault', 'mogi', a .weights.h5 path or a Keras model, got {type(model)}")
+    return model
+
+
+def _check_finite(arr, what):
+    if not np.isfinite(arr).any():
+        raise ValueError(f"{what} contains no finite value (all NaN/inf)")
+
+
+def predict_normalised(model, series, dem, batch_size=64):
+    """Run ``model`` on (B, 9, H, W) windows in metres; returns (B, H, W) metres, NaN where invalid."""
+    x, scale, valid = normalise_windows(series, dem)
+    h, w = x.shape[1:3]
+    m = 2 ** (len(model.config_args["widths"]) - 1)
+    ph, pw = (-h) % m, (-w) % m
+    if ph or pw:  # the U-Net needs sizes divisible by 2**levels: pad with invalid pixels
+        x = np.pad(x, ((0, 0), (0, ph), (0, pw), (0, 0)))
+    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
+    out = out[:, :h, :w, 0] * scale[:, None, None]
+    return np.where(valid, out, np.nan).astype(np.float32)
+
+
+def denoise_windows(windows, dem, model="fault", batch_size=64):
+    """Cumulative deformation of each 9-acquisition window.
+
+    Parameters
+    ----------
+    windows : array_like
+        (B, 9, H, W) LOS displacement in metres, positive toward the satellite; NaN marks
+        invalid pixels.
+    dem : array_like
+        (B, H, W) or (H, W) elevation in metres.
+    model : str or keras.Model
+        "fault", "mogi", a ``*.weights.h5`` path, or a loaded model.
+    batch_size : int
+        Windows per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B, H, W) float32 deformation between the first and last acquisition, metres; NaN where
+        any frame is invalid.
+    """
+    windows = np.asarray(windows, dtype=np.float32)
+    if windows.ndim != 4 or windows.shape[1] != N_FRAMES:
+        raise ValueError(f"windows must have shape (B, {N_FRAMES}, H, W), got {windows.shape}")
+    dem = np.asarray(dem, dtype=np.float32)
+    if dem.ndim == 2:
+        dem = np.broadcast_to(dem, (windows.shape[0],) + dem.shape)
+    if dem.shape != (windows.shape[0],) + windows.shape[2:]:
+        raise ValueError(f"dem shape {dem.shape} does not match windows {windows.shape}: "
+                         f"expected {(windows.shape[0],) + windows.shape[2:]} or {windows.shape[2:]}")
+    _check_finite(windows, "windows")
+    return predict_normalised(resolve_model(model), windows, dem, batch_size=batch_size)
+
+
+def denoise_series(series, dem, model="fault", batch_size=64):
+    """Sliding-window deformation maps of a whole series (a moving integral of deformation).
+
+    Each output map is the deformation between acquisitions ``i`` and ``i + 8``, computed on the
+    whole scene at once (the network is fully convolutional). For scenes larger than memory,
+    use :func:`mintpy_aedenoise.denoise.run` on files, which tiles in space.
+
+    Parameters
+    ----------
+    series : array_like
+        (n, H, W) LOS displacement in metres, n >= 9.
+    dem : array_like
+        (H, W) elevation in metres.
+    model : str or keras.Model
+        "fault", "mogi", a ``*.weights.h5`` path, or a loaded model.
+    batch_size : int
+        Windows per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n - 8, H, W) float32 maps in metres.
+    """
+    series = np.asarray(series, dtype=np.float32)
+    if series.ndim != 3:
+        raise ValueError(f"series must have shape (n, H, W), got {series.shape}")
+    if series.shape[0] < N_FRAMES:
+        raise ValueError(f"series needs at least {N_FRAMES} acquisitions, got {series.shape[0]}")
+    dem = np.asarray(dem, dtype=np.float32)
+    if dem.shape != series.shape[1:]:
+        raise ValueError(f"dem shape {dem.shape} does not match series {series.shape[1:]}")
+    n_win = series.shape[0] - N_FRAMES + 1
+    windows = np.lib.stride_tricks.sliding_window_view(series, N_FRAMES, axis=0)
+    windows = np.moveaxis(windows, -1, 1)[:n_win]
+    return denoise_windows(windows, dem, model=model, batch_size=batch_size)

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""aedenoise_train.py: train the fault or Mogi auto-encoder on synthetic windows."""
+import argparse
+import logging
+import sys
+
+EXAMPLE = """example:
+  # train the fault model for 20000 steps of 64 windows, checkpoint every 500 steps
+  aedenoise_train.py --model fault --steps 20000 --out runs/fault
+
+  # continue an interrupted run from its last checkpoint
+  aedenoise_train.py --model fault --steps 20000 --out runs/fault --resume
+
+  # stop after 40 minutes (a checkpoint is written first)
+  aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
+"""
+
+
+def create_parser(subparsers=None):
+    parser = argparse.ArgumentParser(
+        prog="aedenoise_train.py", description="Train the denoising auto-encoder on synthetic InSAR windows.",
+        formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
+    parser.add_argument("--model", dest="kind", choices=("fault", "mogi"), required=True,
+                        help="deformation source of the synthetic training data")
+    parser.add_argument("--out", dest="out_dir", help="run folder (default: runs/<model>)")
+    parser.add_argument("--steps", type=int, default=20000, help="total optimiser steps (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=64, help="windows per step (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument("--widths", type=int, nargs="+", default=[24, 48, 96, 128],
+                        help="U-Net channels per level (default: %(default)s)")
+    parser.add_argument("--checkpoint-every", type=int, default=500,
+                        help="steps between checkpoints (default: %(default)s)")
+    parser.add_argument("--time-limit", type=float, default=0.0,
+                        help="stop after this many minutes, 0 for none (default: %(default)s)")
+    parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
+    parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
+    return parser
+
+
+def cmd_line_parse(iargs=None):
+    parser = create_parser()
+    inps = parser.parse_args(args=iargs)
+    if inps.steps < 1 or inps.batch < 1:
+        parser.error("--steps and --batch must be >= 1")
+    if inps.out_dir is None:
+        inps.out_dir = f"runs/{inps.kind}"
+    return inps
+
+
+def main(iargs=None):
+    inps = cmd_line_parse(iargs)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from ..train import TrainConfig, train
+
+    config = TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
+                         lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths),
+                         checkpoint_every=inps.checkpoint_every, time_limit=inps.time_limit)
+    path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
+    print(f"weights written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

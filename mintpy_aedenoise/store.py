@@ -1,0 +1,129 @@
+"""Saving and loading model weights with their JSON sidecar.
+
+A model is two files side by side: ``NAME.weights.h5`` (Keras weights) and ``NAME.json``:
+
+- ``model``: the constructor arguments of :func:`mintpy_aedenoise.model.build_model`;
+- ``kind``: the deformation source it was trained on ("fault" or "mogi");
+- ``normalisation``: the input contract (see :mod:`mintpy_aedenoise.engine.normalise`);
+- ``inference``: default window length, patch size and overlap;
+- ``training``: the recipe (samples seen, seed, batch, learning-rate schedule, wall time,
+  hardware);
+- ``evaluation``: the summary of the synthetic benchmark;
+- ``min_package_version``: the oldest mintpy_aedenoise that can run the weights.
+
+The pretrained ``fault`` and ``mogi`` models ship inside the package (``weights/``) and load
+with no network access.
+"""
+import json
+import logging
+import os
+from importlib import resources
+
+from .version import __version__
+
+__all__ = ["PRETRAINED", "ModelLoadError", "load_model", "save_model", "pretrained_path",
+           "read_sidecar"]
+
+logger = logging.getLogger(__name__)
+
+PRETRAINED = ("fault", "mogi")
+
+
+class ModelLoadError(ValueError):
+    """Weights or their sidecar are missing, corrupt or too new for this package."""
+
+
+def _version_tuple(v):
+    return tuple(int(p) for p in str(v).split(".")[:3] if p.isdigit())
+
+
+def pretrained_path(name):
+    """Path of the shipped weights file ``weights/NAME.weights.h5`` inside the package."""
+    if name not in PRETRAINED:
+        raise ValueError(f"unknown model {name!r}; choose from {PRETRAINED} or give a .weights.h5 path")
+    return str(resources.files("mintpy_aedenoise") / "weights" / f"{name}.weights.h5")
+
+
+def _sidecar_of(weights_file):
+    if not weights_file.endswith(".weights.h5"):
+        raise ModelLoadError(f"{weights_file}: weights files must end with .weights.h5")
+    return weights_file[: -len(".weights.h5")] + ".json"
+
+
+def read_sidecar(weights_file):
+    """Read and check the JSON sidecar next to ``weights_file``."""
+    side = _sidecar_of(weights_file)
+    if not os.path.isfile(side):
+        raise ModelLoadError(f"{side}: sidecar JSON not found next to {weights_file}")
+    try:
+        with open(side) as f:
+            meta = json.load(f)
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelLoadError(f"{side}: cannot read sidecar JSON: {err}") from err
+    for key in ("model", "kind", "min_package_version"):
+        if key not in meta:
+            raise ModelLoadError(f"{side}: sidecar lacks the '{key}' entry")
+    if _version_tuple(meta["min_package_version"]) > _version_tuple(__version__):
+        raise ModelLoadError(
+            f"{side}: these weights need mintpy_aedenoise >= {meta['min_package_version']}, "
+            f"this is {__version__}; upgrade the package")
+    return meta
+
+
+def save_model(model, weights_file, meta):
+    """Write ``weights_file`` and its sidecar atomically (temporary files, then rename).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Model from :func:`mintpy_aedenoise.model.build_model`.
+    weights_file : str
+        Destination ending in ``.weights.h5``.
+    meta : dict
+        Sidecar content; ``model`` and ``min_package_version`` are filled in when absent.
+    """
+    side = _sidecar_of(weights_file)
+    meta = dict(meta)
+    meta.setdefault("model", model.config_args)
+    meta.setdefault("min_package_version", __version__)
+    os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
+    tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
+    tmp_s = side + ".tmp"
+    model.save_weights(tmp_w)
+    with open(tmp_s, "w") as f:
+        json.dump(meta, f, indent=2, sort_keys=True)
+    os.replace(tmp_w, weights_file)
+    os.replace(tmp_s, side)
+
+
+def load_model(name="fault"):
+    """Load a pretrained model by name, or any saved model by weights path.
+
+    Parameters
+    ----------
+    name : str
+        "fault", "mogi", or a path to ``*.weights.h5`` with its ``.json`` sidecar.
+
+    Returns
+    -------
+    keras.Model
+        The model, with ``model.meta`` holding the sidecar.
+
+    Raises
+    ------
+    ModelLoadError
+        Missing, corrupt or incompatible files (the message names the file).
+    """
+    from .model import build_model
+
+    weights_file = pretrained_path(name) if name in PRETRAINED else str(name)
+    if not os.path.isfile(weights_file):
+        raise ModelLoadError(f"{weights_file}: weights file not found")
+    meta = read_sidecar(weights_file)
+    model = build_model(**meta["model"])
+    try:
+        model.load_weights(weights_file)
+    except Exception as err:  # h5py/keras raise many types for corrupt files
+        raise ModelLoadError(f"{weights_file}: cannot load weights ({type(err).__name__}: {err})") from err
+    model.meta = meta
+    return model

@@ -1,0 +1,262 @@
+"""Training on synthetic windows generated on the fly, with checkpoints and resume.
+
+Every step draws a fresh batch from :func:`mintpy_aedenoise.synthetic.generate_windows` with
+the generator seeded by ``(seed, step)``, so a resumed run sees exactly the batches an
+uninterrupted run would. A background thread prepares the next batches while TensorFlow
+trains on the current one.
+
+The loss is the squared error in normalised units, weighted per window by
+``1 / (var(target) + LOSS_EPS)``: this is ``1 - R^2`` for windows well above the noise, so
+that low-SNR windows count as much as loud ones, while ``LOSS_EPS`` stops hopeless windows
+(SNR << 0.1) from dominating.
+"""
+import json
+import logging
+import os
+import platform
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .engine import normalise_windows
+from .metrics import r2_per_window
+from .store import save_model
+from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
+
+__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "LOSS_EPS"]
+
+logger = logging.getLogger(__name__)
+
+LOSS_EPS = 0.01
+#: Offset added to the step when seeding validation batches, far from any training step.
+VALIDATION_SEED_OFFSET = 10**9
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in the checkpoint and the sidecar)."""
+
+    kind: str = "fault"
+    out_dir: str = "runs/fault"
+    steps: int = 20000
+    batch: int = 64
+    lr: float = 1e-3
+    lr_min: float = 1e-5
+    warmup: int = 200
+    seed: int = 0
+    widths: tuple = (24, 48, 96, 128)
+    snr_range: tuple = (0.03, 10.0)
+    nan_fraction: float = 0.1
+    checkpoint_every: int = 500
+    time_limit: float = 0.0
+    validation_size: int = 512
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown model kind {self.kind!r}; choose from {KINDS}")
+        if self.steps < 1 or self.batch < 1:
+            raise ValueError("steps and batch must be >= 1")
+        self.widths = tuple(int(w) for w in self.widths)
+        self.snr_range = tuple(float(s) for s in self.snr_range)
+
+
+def make_batch(rng, config, n=None):
+    """One normalised training batch: inputs, normalised targets and per-window weights."""
+    n = config.batch if n is None else n
+    n_nan = int(round(n * config.nan_fraction))
+    parts = [generate_windows(rng, n - n_nan, kind=config.kind, snr_range=config.snr_range)]
+    if n_nan:
+        parts.append(generate_windows(rng, n_nan, kind=config.kind, snr_range=config.snr_range,
+                                      extras=("nan",)))
+    series = np.concatenate([p.series for p in parts])
+    dem = np.concatenate([p.dem for p in parts])
+    target = np.concatenate([p.target for p in parts])
+    x, scale, _ = normalise_windows(series, dem)
+    y = target / np.where(scale > 0, scale, 1.0)[:, None, None]
+    weight = 1.0 / (y.var(axis=(1, 2)) + LOSS_EPS)
+    # Keras weights the per-pixel loss: broadcast the window weight to every pixel
+    weight = np.broadcast_to((weight / weight.mean())[:, None, None], y.shape)
+    return x, y[..., None].astype(np.float32), np.ascontiguousarray(weight, dtype=np.float32)
+
+
+def validation_set(config):
+    """A fixed validation batch (seeded away from all training steps) with its SNRs."""
+    rng = np.random.default_rng([config.seed, VALIDATION_SEED_OFFSET])
+    b = generate_windows(rng, config.validation_size, kind=config.kind, snr_range=(0.03, 10.0))
+    return b
+
+
+def _lr_at(step, config):
+    if step < config.warmup:
+        return config.lr * (step + 1) / config.warmup
+    frac = min(1.0, (step - config.warmup) / max(1, config.steps - config.warmup))
+    return config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + np.cos(np.pi * frac))
+
+
+def _hardware():
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return {"platform": platform.platform(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "gpus": gpus, "tensorflow": tf.__version__}
+
+
+class _Producer:
+    """Background thread that fills a queue with batches for steps start, start+1, ..."""
+
+    def __init__(self, config, start):
+        self.config, self.step = config, start
+        self.q = queue.Queue(maxsize=3)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop.is_set():
+            rng = np.random.default_rng([self.config.seed, self.step])
+            item = make_batch(rng, self.config)
+            while not self.stop.is_set():
+                try:
+                    self.q.put(item, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            self.step += 1
+
+    def get(self):
+        return self.q.get()
+
+    def close(self):
+        self.stop.set()
+
+
+def _validate(model, val):
+    from .engine import normalise_windows as norm
+
+    x, scale, _ = norm(val.series, val.dem)
+    pred = model.predict(x, batch_size=128, verbose=0)[..., 0] * scale[:, None, None]
+    r2 = r2_per_window(pred, val.target)
+    bins = [(0.03, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0)]
+    out = {}
+    for lo, hi in bins:
+        sel = (val.snr >= lo) & (val.snr < hi)
+        out[f"r2_snr_{lo}-{hi}"] = float(np.nanmean(r2[sel])) if sel.any() else None
+    out["r2_mean"] = float(np.nanmean(r2))
+    return out
+
+
+def _atomic_json(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def train(config, resume=False, dtype_policy="float32"):
+    """Train (or resume) a model; returns the path of the exported weights.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run definition.
+    resume : bool
+        Continue from ``out_dir/checkpoint.keras`` if it exists.
+    dtype_policy : str
+        Keras dtype policy used for training.
+
+    Returns
+    -------
+    str
+        Path of ``out_dir/<kind>.weights.h5`` (with its JSON sidecar).
+    """
+    import keras
+
+    from .model import build_model, model_summary
+
+    os.makedirs(config.out_dir, exist_ok=True)
+    ckpt = os.path.join(config.out_dir, "checkpoint.keras")
+    state_file = os.path.join(config.out_dir, "state.json")
+    export = os.path.join(config.out_dir, f"{config.kind}.weights.h5")
+
+    state = {"step": 0, "wall_time": 0.0, "history": []}
+    if resume and os.path.isfile(ckpt) and os.path.isfile(state_file):
+        with open(state_file) as f:
+            state = json.load(f)
+        saved = TrainConfig(**{**state["config"], "steps": config.steps,
+                               "time_limit": config.time_limit, "out_dir": config.out_dir})
+        config = saved
+        model = keras.models.load_model(ckpt, compile=True)
+        model.config_args = {"n_frames": N_FRAMES, "widths": list(config.widths)}
+        logger.info("resumed %s at step %d", ckpt, state["step"])
+    else:
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
+                            seed=config.seed)
+        model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
+    summary = model_summary(model)
+    logger.info("model: %d parameters, %.0f FLOPs per pixel-window",
+                summary["parameters"], summary["flops_per_pixel_window"])
+
+    val = validation_set(config)
+    producer = _Producer(config, state["step"])
+    t_start = time.time()
+    wall0 = state["wall_time"]
+    t_log, n_log, loss_acc = time.time(), 0, 0.0
+    step = state["step"]
+
+    def checkpoint():
+        metrics = _validate(model, val)
+        state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
+        state["history"].append({"step": step, "samples": step * config.batch, **metrics})
+        model.save(ckpt + ".tmp.keras")
+        os.replace(ckpt + ".tmp.keras", ckpt)
+        _atomic_json(state_file, state)
+        meta = {
+            "kind": config.kind,
+            "normalisation": "mintpy_aedenoise.engine.normalise v1: per-frame mean removed, "
+                             "window RMS scale, DEM (h-mean)/max(std,10 m) and its square, validity mask",
+            "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
+            "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
+                         "batch": config.batch, "lr_schedule": {
+                             "type": "linear warmup + cosine", "lr": config.lr,
+                             "lr_min": config.lr_min, "warmup": config.warmup,
+                             "total_steps": config.steps},
+                         "snr_range": list(config.snr_range), "nan_fraction": config.nan_fraction,
+                         "loss": f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})",
+                         "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
+                         "dtype_policy": dtype_policy},
+            "validation": metrics,
+            "summary": summary,
+        }
+        save_model(model, export, meta)
+        logger.info("checkpoint at step %d: %s", step,
+                    " ".join(f"{k}={v:.3f}" for k, v in metrics.items() if v is not None))
+
+    try:
+        while step < config.steps:
+            x, y, w = producer.get()
+            model.optimizer.learning_rate.assign(_lr_at(step, config))
+            loss = model.train_on_batch(x, y, sample_weight=w)
+            loss_acc += float(np.asarray(loss).ravel()[0])
+            step += 1
+            n_log += 1
+            if time.time() - t_log > 30 or step == config.steps:
+                rate = n_log * config.batch / (time.time() - t_log)
+                eta = (config.steps - step) * config.batch / max(rate, 1e-9)
+                logger.info("step %d/%d loss %.4f lr %.2e %.0f windows/s ETA %.0f min",
+                            step, config.steps, loss_acc / n_log, _lr_at(step, config), rate, eta / 60)
+                t_log, n_log, loss_acc = time.time(), 0, 0.0
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                checkpoint()
+            if config.time_limit and time.time() - t_start > config.time_limit * 60:
+                logger.info("time limit reached at step %d", step)
+                if step % config.checkpoint_every:
+                    checkpoint()
+                break
+    finally:
+        producer.close()
+    return export

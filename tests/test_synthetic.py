@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from mintpy_aedenoise.synthetic import (N_FRAMES, generate_windows, noise_std, random_source_deformation,
+                                        time_history)
+
+
+@pytest.mark.parametrize("kind", ["fault", "mogi"])
+def test_windows_follow_the_published_recipe(kind):
+    b = generate_windows(np.random.default_rng(0), 32, kind=kind)
+    assert b.series.shape == (32, N_FRAMES, 40, 40) and b.series.dtype == np.float32
+    assert b.dem.shape == b.target.shape == (32, 40, 40)
+    signal = b.series.astype(np.float64) - b.noise
+    tol = 1e-6 * np.abs(b.series).max()   # float32 rounding of signal + noise
+    # frames 0 and 8 never deform: frame 0 is zero, frame 8 equals frame 7 equals the target
+    np.testing.assert_allclose(signal[:, 0], 0, atol=tol)
+    np.testing.assert_allclose(signal[:, -1], b.target, atol=tol)
+    np.testing.assert_allclose(signal[:, -2], b.target, atol=tol)
+    # deformation only grows in time (monotone history) and every window has a source
+    assert np.abs(b.target).mean(axis=(1, 2)).min() > 0
+    # fresh noise on every frame
+    assert not np.allclose(b.noise[:, 0], b.noise[:, 1])
+    # SNR as defined: mean|target| / std(noise)
+    np.testing.assert_allclose(np.abs(b.target).mean(axis=(1, 2)) / noise_std(b.noise), b.snr, rtol=1e-4)
+
+
+def test_requested_snr_and_reproducibility():
+    a = generate_windows(np.random.default_rng(3), 8, kind="fault", snr=0.1)
+    b = generate_windows(np.random.default_rng(3), 8, kind="fault", snr=0.1)
+    np.testing.assert_array_equal(a.series, b.series)
+    np.testing.assert_allclose(a.snr, 0.1)
+    np.testing.assert_allclose(np.abs(a.target).mean(axis=(1, 2)) / noise_std(a.noise), 0.1, rtol=1e-4)
+
+
+def test_noise_level_sets_physical_amplitude():
+    b = generate_windows(np.random.default_rng(4), 64, kind="mogi", noise_level=(0.002, 0.002))
+    np.testing.assert_allclose(noise_std(b.noise), 0.002, rtol=1e-4)
+
+
+def test_time_history_onsets_are_random_and_inside():
+    h = time_history(np.random.default_rng(5), 2000)
+    assert (h[:, 0] == 0).all() and (h[:, -2:] == 1).all()
+    assert (np.diff(h, axis=1) >= 0).all()
+    onset = (h > 0).argmax(axis=1)
+    assert set(np.unique(onset)) == set(range(1, 8))
+    durations = (h < 1).sum(axis=1) - onset + 1
+    assert durations.min() == 1 and durations.max() == 7
+
+
+def test_mogi_inflation_and_deflation_both_occur():
+    los = random_source_deformation(np.random.default_rng(6), 200, "mogi")
+    centre_sign = np.sign(los[:, 20, 20])
+    assert (centre_sign > 0).any() and (centre_sign < 0).any()
+
+
+def test_surface_reaching_faults_have_offsets():
+    los = random_source_deformation(np.random.default_rng(7), 200, "fault")
+    # a surface rupture makes a step between neighbouring pixels much larger than the typical gradient
+    grad = np.abs(np.diff(los, axis=2))
+    ratio = grad.max(axis=(1, 2)) / np.median(grad, axis=(1, 2))
+    assert (ratio > 20).mean() > 0.5
+
+
+def test_extras():
+    b = generate_windows(np.random.default_rng(8), 16, extras=("ramp", "unwrap", "nan"))
+    nan = np.isnan(b.series)
+    assert nan.any() and not nan.all()
+    # NaN pixels are NaN in every frame (decorrelated pixels)
+    np.testing.assert_array_equal(nan.any(axis=1), nan.all(axis=1))
+    assert np.isfinite(b.target).all()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kind": "dyke"}, "unknown kind"),
+    ({"extras": ("fog",)}, "unknown extras"),
+    ({"n_frames": 2}, "n_frames"),
+    ({"snr": -1.0}, "non-negative"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        generate_windows(np.random.default_rng(0), 2, **kwargs)
