@@ -187,10 +187,12 @@ def _atmosphere(rng, dem, n_frames, pixel_size):
     """Turbulent plus stratified delay with random relative weights, unit-free."""
     n, h, w = dem.shape
     m = n * n_frames
+    # spectral slope and outer scale from discrete sets (9 x 9 spectra), so that the
+    # spectra are computed once per batch rather than once per frame
     turb = power_law_fields(
         rng, m, (h, w),
-        beta=rng.uniform(5.0 / 3.0, 11.0 / 3.0, m),
-        outer_scale=np.exp(rng.uniform(np.log(1e3), np.log(2e4), m)),
+        beta=rng.choice(np.linspace(5.0 / 3.0, 11.0 / 3.0, 9), m),
+        outer_scale=rng.choice(np.geomspace(1e3, 2e4, 9), m),
         pixel_size=pixel_size).reshape(n, n_frames, h, w)
     # per-acquisition turbulence strength varies with the weather (log-normal)
     turb *= np.exp(0.5 * rng.standard_normal((n, n_frames, 1, 1))).astype(np.float32)

@@ -22,6 +22,20 @@ def _fft_size(n):
     return scipy.fft.next_fast_len(int(n), real=True)
 
 
+def _amplitude_spectra(gh, gw, pixel_size, beta, outer_scale, n):
+    """sqrt(PSD) on the rfft grid for each field, computed once per distinct (beta, outer scale)."""
+    beta = np.broadcast_to(np.asarray(beta, dtype=np.float32), (n,))
+    l0 = np.broadcast_to(np.asarray(np.inf if outer_scale is None else outer_scale, np.float32), (n,))
+    params, index = np.unique(np.stack([beta, l0], axis=1), axis=0, return_inverse=True)
+    ky = np.fft.fftfreq(gh).astype(np.float32)[:, None] / pixel_size
+    kx = np.fft.rfftfreq(gw).astype(np.float32)[None, :] / pixel_size
+    k2 = (ky ** 2 + kx ** 2)[None] + (1.0 / params[:, 1]).reshape(-1, 1, 1) ** 2
+    k2[:, 0, 0] = 1.0                  # placeholder: the DC term is zeroed below
+    amp = np.exp(np.log(k2) * (-params[:, 0] / np.float32(4.0)).reshape(-1, 1, 1))   # sqrt(PSD)
+    amp[:, 0, 0] = 0.0                 # the mean is meaningless in InSAR; remove it
+    return amp[index.ravel()]
+
+
 def power_law_fields(rng, n, shape, *, beta=8.0 / 3.0, outer_scale=None, pixel_size=1.0,
                      oversample=1.6, dtype=np.float32):
     """Zero-mean, unit-variance random fields with a von Karman / power-law spectrum.
@@ -64,18 +78,7 @@ def power_law_fields(rng, n, shape, *, beta=8.0 / 3.0, outer_scale=None, pixel_s
         raise ValueError(f"oversample must be >= 1, got {oversample}")
     gh, gw = _fft_size(np.ceil(h * oversample)), _fft_size(np.ceil(w * oversample))
 
-    beta = np.broadcast_to(np.asarray(beta, dtype=np.float32), (n,)).reshape(n, 1, 1)
-    ky = np.fft.fftfreq(gh).astype(np.float32)[:, None] / pixel_size
-    kx = np.fft.rfftfreq(gw).astype(np.float32)[None, :] / pixel_size
-    k2 = (ky ** 2 + kx ** 2)[None]
-    if outer_scale is None:
-        k02 = np.float32(0.0)
-    else:
-        k02 = (1.0 / np.broadcast_to(np.asarray(outer_scale, np.float32), (n,))).reshape(n, 1, 1) ** 2
-    k2 = k2 + k02
-    k2[:, 0, 0] = 1.0                  # placeholder: the DC term is zeroed below
-    amp = np.exp(np.log(k2) * (-beta / np.float32(4.0)))   # sqrt(PSD), in float32
-    amp[:, 0, 0] = 0.0                 # the mean is meaningless in InSAR; remove it
+    amp = _amplitude_spectra(gh, gw, float(pixel_size), beta, outer_scale, n)
 
     # complex white noise, drawn as float32 pairs and viewed as complex64 (no copy)
     spec = rng.standard_normal((n, gh, gw // 2 + 1, 2), dtype=np.float32).view(np.complex64)[..., 0]

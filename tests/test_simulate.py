@@ -1,0 +1,127 @@
+"""The simulator writes genuine MintPy files that MintPy's own tools read."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from mintpy_aedenoise.cli import simulate as cli
+from mintpy_aedenoise.simulate import parse_event, simulate_scene
+
+BIN = Path(sys.executable).parent
+
+
+def _run_tool(name, *args, cwd):
+    proc = subprocess.run([str(BIN / name), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={"MPLBACKEND": "Agg", "PATH": str(BIN)})
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_layout_and_referencing(sim_dataset):
+    scene, paths = sim_dataset
+    with h5py.File(paths["timeseries"], "r") as f:
+        ts = f["timeseries"][:]
+        assert ts.shape == (12, 64, 72) and ts.dtype == np.float32
+        assert [d.decode() for d in f["date"][:]] == scene.dates
+        assert f["bperp"].shape == (12,)
+        atr = dict(f.attrs)
+    for key in ("REF_Y", "REF_X", "REF_DATE", "WAVELENGTH", "HEADING", "LENGTH", "WIDTH", "UNIT"):
+        assert key in atr
+    assert atr["FILE_TYPE"] == "timeseries" and atr["UNIT"] == "m"
+    ry, rx = int(atr["REF_Y"]), int(atr["REF_X"])
+    np.testing.assert_array_equal(ts[:, ry, rx], 0)     # reference pixel
+    np.testing.assert_array_equal(ts[0][scene.mask], 0)  # reference date
+    assert (ts[:, ~scene.mask] == 0).all()               # decorrelated pixels written as 0, like MintPy
+    with h5py.File(paths["geometry"], "r") as f:
+        assert {"height", "incidenceAngle", "azimuthAngle", "slantRangeDistance"} <= set(f)
+        inc = f["incidenceAngle"][:]
+    assert 30 <= inc.min() and inc.max() <= 45
+    events = json.loads(Path(paths["events"]).read_text())["events"]
+    assert [e["kind"] for e in events] == ["fault", "mogi"]
+
+
+def test_truth_contains_the_events_at_their_times(sim_dataset):
+    scene, paths = sim_dataset
+    with h5py.File(paths["truth"], "r") as f:
+        truth = f["timeseries"][:]
+    fault, mogi = scene.events
+    step = np.abs(np.diff(truth, axis=0)).max(axis=(1, 2))
+    # the truth only changes while an event is active
+    active = np.zeros(11, bool)
+    for ev in scene.events:
+        active[ev.start:ev.end] = True
+    assert (step[~active] < 1e-9).all() and (step[active] > 1e-5).all()
+    # noise = data - truth is of the requested magnitude (5 mm default turbulence)
+    noise = (scene.timeseries - truth)[1:, scene.mask]
+    assert 1e-3 < noise.std() < 3e-2
+
+
+def test_mintpy_tools_read_the_dataset(sim_dataset, tmp_path):
+    _, paths = sim_dataset
+    out = _run_tool("info.py", paths["timeseries"], cwd=tmp_path)
+    assert "timeseries" in out and "20200101" in out
+    _run_tool("info.py", paths["geometry"], cwd=tmp_path)
+    _run_tool("view.py", paths["timeseries"], "--nodisplay", "-o", tmp_path / "ts.png", cwd=tmp_path)
+    _run_tool("view.py", paths["geometry"], "height", "--nodisplay", "-o", tmp_path / "h.png", cwd=tmp_path)
+    _run_tool("tsview.py", paths["timeseries"], "--nodisplay", "--yx", 10, 10, "--save", cwd=tmp_path)
+    assert (tmp_path / "ts.png").stat().st_size > 0 and (tmp_path / "h.png").stat().st_size > 0
+    # tsview saves the point time series as text and the map as PNG
+    txt = tmp_path / "y10x10_ts.txt"
+    rows = [ln for ln in txt.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(rows) == 12
+
+
+def test_cli_writes_folder_and_geocoded_option(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert cli.main([str(out), "--size", "32", "40", "--dates", "10", "--seed", "3",
+                     "--events", "fault@2:5", "--geocoded"]) == 0
+    with h5py.File(out / "timeseries.h5", "r") as f:
+        assert f["timeseries"].shape == (10, 32, 40)
+        assert "X_FIRST" in f.attrs and "Y_STEP" in f.attrs
+    assert (out / "geometryGeo.h5").is_file()
+    assert "event fault" in capsys.readouterr().out
+
+
+def test_seed_reproducibility():
+    a = simulate_scene(np.random.default_rng(5), (32, 32), 9)
+    b = simulate_scene(np.random.default_rng(5), (32, 32), 9)
+    np.testing.assert_array_equal(a.timeseries, b.timeseries)
+    c = simulate_scene(np.random.default_rng(6), (32, 32), 9)
+    assert not np.array_equal(a.timeseries, c.timeseries)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--size", "-5", "40"], "--size"),
+    (["--size", "32", "32", "--dates", "8"], "--dates must be >= 9"),
+    (["--events", "dyke"], "bad event 'dyke'"),
+    (["--events", "fault@5:3"], "bad event timing"),
+    (["--amplitude", "-1"], "--amplitude must be >= 0"),
+])
+def test_cli_bad_arguments(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([str(tmp_path / "x"), *args])
+    assert exc.value.code != 0
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_refuses_existing_folder_without_force(tmp_path, capsys):
+    out = tmp_path / "exists"
+    out.mkdir()
+    (out / "keep.txt").write_text("user data")
+    with pytest.raises(SystemExit) as exc:
+        cli.main([str(out), "--size", "16", "16", "--dates", "9"])
+    assert exc.value.code != 0
+    assert "exists" in capsys.readouterr().err and (out / "keep.txt").exists()
+    assert cli.main([str(out), "--size", "16", "16", "--dates", "9", "--force"]) == 0
+    assert (out / "timeseries.h5").is_file()
+
+
+def test_parse_event():
+    assert parse_event("MOGI@1:2", 5) == ("mogi", 1, 2)
+    with pytest.raises(ValueError):
+        parse_event("fault@0:3", 5)    # the first date is the reference: events start later
