@@ -28,7 +28,8 @@ from .noise import decorrelation_mask, fractal_dem, orbital_ramps, power_law_fie
 from .physics import enu2los, heading2azimuth, mogi, okada
 from .synthetic import KINDS, SENTINEL1_WAVELENGTH
 
-__all__ = ["Event", "Scene", "parse_event", "simulate_scene", "write_dataset", "MIN_DATES"]
+__all__ = ["Event", "Scene", "parse_event", "simulate_scene", "write_dataset", "write_ifgram_stack",
+           "MIN_DATES"]
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +260,32 @@ def _metadata(scene, geocoded, lat0=35.0, lon0=-117.8):
     return atr
 
 
+def _unreferenced(atr):
+    return {k: v for k, v in atr.items() if not k.startswith("REF_")}
+
+
+def _lookup_table(scene):
+    """``latitude`` and ``longitude`` of every pixel, on the grid of the geocoded metadata."""
+    geo = _metadata(scene, geocoded=True)
+    length, width = scene.height.shape
+    rows, cols = np.mgrid[0:length, 0:width].astype(np.float32)
+    return {"latitude": float(geo["Y_FIRST"]) + float(geo["Y_STEP"]) * rows,
+            "longitude": float(geo["X_FIRST"]) + float(geo["X_STEP"]) * cols}
+
+
+def _write_geometry(scene, atr, path, extra=None):
+    """Write the geometry file of ``scene`` (plus ``extra`` datasets); returns its metadata."""
+    from mintpy.utils import writefile
+
+    geo_atr = _unreferenced(atr)
+    geo_atr.update(FILE_TYPE="geometry", UNIT="1")
+    writefile.write({"height": scene.height, "incidenceAngle": scene.incidence,
+                     "azimuthAngle": scene.azimuth, "slantRangeDistance": scene.slant_range,
+                     **(extra or {})},
+                    out_file=path, metadata=geo_atr, print_msg=False)
+    return geo_atr
+
+
 def write_dataset(scene, out_dir, *, geocoded=False):
     """Write a :class:`Scene` as MintPy files in ``out_dir`` (created if needed).
 
@@ -282,15 +309,83 @@ def write_dataset(scene, out_dir, *, geocoded=False):
     for role, data in (("timeseries", scene.timeseries), ("truth", scene.truth)):
         writefile.write({"timeseries": data, "date": dates, "bperp": scene.bperp},
                         out_file=paths[role], metadata=atr, print_msg=False)
-    geo_atr = {k: v for k, v in atr.items() if not k.startswith("REF_")}
-    geo_atr.update(FILE_TYPE="geometry", UNIT="1")
-    writefile.write({"height": scene.height, "incidenceAngle": scene.incidence,
-                     "azimuthAngle": scene.azimuth, "slantRangeDistance": scene.slant_range},
-                    out_file=paths["geometry"], metadata=geo_atr, print_msg=False)
+    geo_atr = _write_geometry(scene, atr, paths["geometry"])
     mask_atr = dict(geo_atr, FILE_TYPE="mask")
     writefile.write({"mask": scene.mask}, out_file=paths["mask"], metadata=mask_atr, print_msg=False)
     with open(paths["events"], "w") as f:
         json.dump({"pixel_size_m": scene.pixel_size, "dates": scene.dates,
                    "reference_yx": list(scene.ref_yx),
                    "events": [asdict(e) for e in scene.events]}, f, indent=2)
+    return paths
+
+
+def write_ifgram_stack(scene, out_dir, *, n_connections=3, rng=None, geocoded=False):
+    """Write a :class:`Scene` as the loaded inputs of a MintPy run: ``out_dir/inputs/``.
+
+    Each date is paired with its next ``n_connections`` dates. The interferograms are the
+    differences of the scene's noisy time series converted to phase with MintPy's sign
+    convention (``ifgram_inversion`` turns phase into displacement with ``-wavelength/(4 pi)``),
+    so ``phase = -4 pi / wavelength * (d2 - d1)`` radians, plus the difference of a random
+    constant per date: the interferograms are not referenced (zero) at the scene's reference
+    pixel, and ``reference_point`` references them again. Decorrelated pixels get random
+    phase, low coherence and connected component 0, so that MintPy's temporal coherence masks
+    them. In radar coordinates the geometry file also holds the lookup table (``latitude``,
+    ``longitude``) that MintPy requires. ``smallbaselineApp.py`` then runs from
+    ``modify_network`` on.
+
+    Parameters
+    ----------
+    scene : Scene
+        From :func:`simulate_scene`.
+    out_dir : str
+        MintPy work directory; ``inputs/`` is created in it.
+    n_connections : int
+        Pairs per date with its following dates (>= 1).
+    rng : numpy.random.Generator, int or None
+        Source of the coherence values and of the decorrelated phase.
+    geocoded : bool
+        Geocoded metadata and ``geometryGeo.h5`` instead of ``geometryRadar.h5``.
+
+    Returns
+    -------
+    dict
+        Paths by role: ifgram_stack, geometry.
+    """
+    from mintpy.utils import writefile
+
+    if n_connections < 1:
+        raise ValueError(f"n_connections must be >= 1, got {n_connections}")
+    rng = np.random.default_rng(rng)
+    n = len(scene.dates)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(i + n_connections, n - 1) + 1)]
+    i1, i2 = (np.array(p) for p in zip(*pairs))
+    shape = (len(pairs),) + scene.mask.shape
+    bad = ~scene.mask
+
+    # un-referenced, like unwrapped interferograms: a random constant per date (radians)
+    offset = rng.uniform(-np.pi, np.pi, n).astype(np.float32)[:, None, None]
+    phase = (-4.0 * np.pi / SENTINEL1_WAVELENGTH) * scene.timeseries + offset
+    phase = phase[i2] - phase[i1]
+    phase[:, bad] = rng.uniform(-np.pi, np.pi, (len(pairs), int(bad.sum())))
+    coherence = rng.uniform(0.7, 0.95, shape)
+    coherence[:, bad] = rng.uniform(0.05, 0.3, (len(pairs), int(bad.sum())))
+    conn_comp = np.broadcast_to(scene.mask, shape).astype(np.int16)
+
+    inputs = os.path.join(out_dir, "inputs")
+    os.makedirs(inputs, exist_ok=True)
+    paths = {"ifgram_stack": os.path.join(inputs, "ifgramStack.h5"),
+             "geometry": os.path.join(inputs, "geometryGeo.h5" if geocoded else "geometryRadar.h5")}
+    atr = _metadata(scene, geocoded)
+    stack_atr = dict(_unreferenced(atr), FILE_TYPE="ifgramStack", UNIT="radian")
+    dates = np.array(scene.dates, dtype=np.bytes_)
+    writefile.write({"date": np.stack([dates[i1], dates[i2]], axis=1),
+                     "bperp": (scene.bperp[i2] - scene.bperp[i1]).astype(np.float32),
+                     "dropIfgram": np.ones(len(pairs), bool),
+                     "unwrapPhase": phase.astype(np.float32),
+                     "coherence": coherence.astype(np.float32),
+                     "connectComponent": conn_comp},
+                    out_file=paths["ifgram_stack"], metadata=stack_atr, print_msg=False)
+    _write_geometry(scene, atr, paths["geometry"], extra=None if geocoded else _lookup_table(scene))
+    logger.info("wrote %d interferograms (%d connections per date) to %s",
+                len(pairs), n_connections, paths["ifgram_stack"])
     return paths

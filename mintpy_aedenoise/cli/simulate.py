@@ -16,6 +16,11 @@ EXAMPLE = """example:
   aedenoise_simulate.py sim --size 100 100 --dates 12 --seed 3 --geocoded --amplitude 0.003 \\
       --decorrelated 0.05 --ramps 0.002
 
+  # also write inputs/ifgramStack.h5 + inputs/geometryRadar.h5 (3 connections per date), then
+  # run MintPy's time-series analysis from the interferograms (load_data is not needed)
+  aedenoise_simulate.py sim --size 100 100 --dates 20 --seed 4 --ifgram
+  smallbaselineApp.py my_template.txt --dir sim --start modify_network
+
   # then look at it with MintPy
   info.py sim/timeseries.h5
   tsview.py sim/timeseries.h5
@@ -50,6 +55,11 @@ def create_parser(subparsers=None):
     parser.add_argument("--ramps", type=float, default=0.0,
                         help="std of per-date orbital ramps in m (default: %(default)s)")
     parser.add_argument("--geocoded", action="store_true", help="write a geocoded dataset (geometryGeo.h5)")
+    parser.add_argument("--ifgram", action="store_true",
+                        help="also write the interferograms of the noisy series and the geometry as\n"
+                             "MintPy inputs: OUT_DIR/inputs/ifgramStack.h5 and geometry*.h5")
+    parser.add_argument("--connections", type=int, default=3,
+                        help="with --ifgram: pairs of each date with its next dates (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output folder")
     return parser
 
@@ -71,6 +81,8 @@ def cmd_line_parse(iargs=None):
     for name in ("amplitude", "turbulence", "stratified", "ramps", "pixel_size"):
         if getattr(inps, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0")
+    if inps.connections < 1:
+        parser.error("--connections must be >= 1")
     if not 0 <= inps.decorrelated < 1:
         parser.error("--decorrelated must be in [0, 1)")
     if os.path.exists(inps.out_dir) and not inps.force:
@@ -82,15 +94,20 @@ def main(iargs=None):
     inps = cmd_line_parse(iargs)
     import numpy as np
 
-    from ..simulate import simulate_scene, write_dataset
+    from ..simulate import simulate_scene, write_dataset, write_ifgram_stack
 
-    scene = simulate_scene(np.random.default_rng(inps.seed), tuple(inps.size), inps.dates,
+    rng = np.random.default_rng(inps.seed)
+    scene = simulate_scene(rng, tuple(inps.size), inps.dates,
                            events=inps.events, amplitude=inps.amplitude, turbulence=inps.turbulence,
                            stratified=inps.stratified, pixel_size=inps.pixel_size, heading=inps.heading,
                            decorrelated=inps.decorrelated, ramps=inps.ramps)
     if os.path.isdir(inps.out_dir):
         shutil.rmtree(inps.out_dir)
     paths = write_dataset(scene, inps.out_dir, geocoded=inps.geocoded)
+    if inps.ifgram:
+        stack = write_ifgram_stack(scene, inps.out_dir, n_connections=inps.connections, rng=rng,
+                                   geocoded=inps.geocoded)
+        paths.update(ifgram_stack=stack["ifgram_stack"], inputs_geometry=stack["geometry"])
     for ev in scene.events:
         print(f"event {ev.kind}: dates {scene.dates[ev.start]}-{scene.dates[ev.end]} at "
               f"(row {ev.row:.0f}, col {ev.col:.0f}), peak LOS {ev.amplitude * 1000:+.1f} mm")

@@ -1,0 +1,331 @@
+"""Synthetic benchmark of a model against classical estimators (Figure 2 of the paper).
+
+Protocol (Rouet-Leduc et al., 2021, Fig. 2): held-out synthetic windows at ``n_levels`` SNR
+levels log-spaced from ``snr_min`` to ``snr_max``, ``per_level`` windows at each level; every
+window is scored by its coefficient of determination R^2 against the true cumulative
+deformation (:func:`mintpy_aedenoise.metrics.r2_per_window`), and R^2 is averaged per level
+for the network and for each estimator of :data:`mintpy_aedenoise.baselines.ESTIMATORS`. The
+headline number is the SNR from which the mean R^2 stays above 0.6 (:func:`threshold_snr`).
+
+Held-out seeds
+--------------
+Training seeds its batches with ``numpy.random.default_rng([seed, step])`` (``step`` <
+10**6 in practice) and its validation set with ``[seed, 10**9]``. Level ``i`` of the
+benchmark uses ``default_rng([seed, EVAL_SEED_OFFSET + i])`` with
+``EVAL_SEED_OFFSET = 7_000_000`` and a default ``seed`` of 12345 (training defaults to 0),
+so benchmark windows never coincide with training or validation windows.
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .api import denoise_windows, resolve_model
+from .baselines import ESTIMATORS
+from .metrics import r2_per_window
+from .synthetic import KINDS, generate_windows
+
+__all__ = ["EVAL_SEED_OFFSET", "R2_BAR", "NETWORK", "EvaluationResult", "evaluate",
+           "snr_levels", "threshold_snr", "format_table", "summary_line", "plot"]
+
+logger = logging.getLogger(__name__)
+
+#: Added to the level index in the evaluation generator's seed, far above training steps.
+EVAL_SEED_OFFSET = 7_000_000
+#: The paper's quality bar on the mean R^2.
+R2_BAR = 0.6
+#: Name of the network's entry in the results.
+NETWORK = "network"
+#: SNRs at which :func:`summary_line` quotes the mean R^2 (interpolated in log SNR).
+SUMMARY_SNRS = (0.1, 1.0)
+
+
+def snr_levels(n_levels=50, snr_min=0.01, snr_max=10.0):
+    """The benchmark's SNR levels, log-spaced and increasing.
+
+    Examples
+    --------
+    >>> snr_levels(4, 0.01, 10.0).round(3).tolist()
+    [0.01, 0.1, 1.0, 10.0]
+    """
+    if n_levels < 1:
+        raise ValueError(f"n_levels must be >= 1, got {n_levels}")
+    if not 0 < snr_min <= snr_max:
+        raise ValueError(f"need 0 < snr_min <= snr_max, got {snr_min}, {snr_max}")
+    return np.logspace(np.log10(snr_min), np.log10(snr_max), int(n_levels))
+
+
+def _finite_mean(values, axis=-1):
+    """Mean over the finite entries along ``axis`` (NaN where there is none), warning-free."""
+    values = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(values)
+    total = np.where(ok, values, 0.0).sum(axis=axis)
+    count = ok.sum(axis=axis)
+    out = np.full(total.shape, np.nan)
+    np.divide(total, count, out=out, where=count > 0)
+    return out
+
+
+def threshold_snr(levels, mean_r2, bar=R2_BAR):
+    """The lowest SNR from which every higher level has a mean R^2 of at least ``bar``.
+
+    Parameters
+    ----------
+    levels : array_like
+        SNR levels (any order).
+    mean_r2 : array_like
+        Mean R^2 at each level (NaN counts as a failure).
+    bar : float
+        Quality bar.
+
+    Returns
+    -------
+    float or None
+        The threshold SNR, or None when the highest level is below the bar.
+
+    Examples
+    --------
+    >>> threshold_snr([0.1, 1.0, 10.0], [0.1, 0.7, 0.8])
+    1.0
+    >>> threshold_snr([0.1, 1.0, 10.0, 20.0], [0.7, 0.5, 0.8, 0.9])
+    10.0
+    >>> threshold_snr([0.1, 1.0], [0.9, 0.5]) is None
+    True
+    """
+    levels = np.asarray(levels, dtype=np.float64)
+    r2 = np.asarray(mean_r2, dtype=np.float64)
+    if levels.shape != r2.shape or levels.ndim != 1 or levels.size == 0:
+        raise ValueError(f"levels and mean_r2 must be matching non-empty 1-D arrays, "
+                         f"got {levels.shape} and {r2.shape}")
+    order = np.argsort(levels)
+    levels, passed = levels[order], np.nan_to_num(r2[order], nan=-np.inf) >= bar
+    if not passed[-1]:
+        return None
+    fails = np.flatnonzero(~passed)
+    return float(levels[fails[-1] + 1 if fails.size else 0])
+
+
+def _json_floats(values):
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, np.float64)]
+
+
+@dataclass
+class EvaluationResult:
+    """Outcome of :func:`evaluate`.
+
+    Attributes
+    ----------
+    kind : str
+        Deformation source of the benchmark windows.
+    seed : int
+        Benchmark seed.
+    per_level : int
+        Windows per SNR level.
+    levels : numpy.ndarray
+        (L,) SNR levels, increasing.
+    window_r2 : dict of str to numpy.ndarray
+        Estimator name ("network" first, then the baselines) -> (L, per_level) R^2 of every
+        window.
+    bar : float
+        Quality bar for :meth:`thresholds`.
+    wall_s : float
+        Wall-clock time of the evaluation in seconds.
+    """
+
+    kind: str
+    seed: int
+    per_level: int
+    levels: np.ndarray
+    window_r2: dict
+    bar: float = R2_BAR
+    wall_s: float = 0.0
+    mean_r2: dict = field(init=False)
+
+    def __post_init__(self):
+        self.levels = np.asarray(self.levels, dtype=np.float64)
+        self.mean_r2 = {name: _finite_mean(r2) for name, r2 in self.window_r2.items()}
+
+    @property
+    def names(self):
+        """Estimator names in report order."""
+        return list(self.window_r2)
+
+    def thresholds(self, bar=None):
+        """Estimator name -> :func:`threshold_snr` (None where never reached)."""
+        bar = self.bar if bar is None else bar
+        return {name: threshold_snr(self.levels, r2, bar) for name, r2 in self.mean_r2.items()}
+
+    def r2_at(self, snr):
+        """Estimator name -> mean R^2 interpolated linearly in log SNR (NaN outside the levels)."""
+        x = np.log(self.levels)
+        inside = x[0] <= np.log(snr) <= x[-1]
+        return {name: float(np.interp(np.log(snr), x, r2)) if inside else float("nan")
+                for name, r2 in self.mean_r2.items()}
+
+    def to_dict(self):
+        """JSON-ready summary (non-finite numbers become None; per-window R^2 left out)."""
+        return {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
+                "n_levels": int(self.levels.size), "bar": float(self.bar),
+                "snr": _json_floats(self.levels),
+                "mean_r2": {name: _json_floats(r2) for name, r2 in self.mean_r2.items()},
+                "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
+                "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
+                "summary": summary_line(self)}
+
+
+def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01,
+             snr_max=10.0, batch_size=64, estimators=None):
+    """Score a model and the classical estimators on held-out synthetic windows.
+
+    Parameters
+    ----------
+    model : str or keras.Model
+        "fault", "mogi", a ``*.weights.h5`` path, or a loaded model.
+    kind : {"fault", "mogi"}
+        Deformation source of the benchmark windows.
+    seed : int
+        Benchmark seed; level ``i`` draws from
+        ``numpy.random.default_rng([seed, EVAL_SEED_OFFSET + i])``.
+    n_levels : int
+        Number of SNR levels, log-spaced from ``snr_min`` to ``snr_max``.
+    per_level : int
+        Windows per level.
+    snr_min, snr_max : float
+        SNR range.
+    batch_size : int
+        Windows per forward pass of the network.
+    estimators : dict or None
+        Name -> ``f(series, dem)``; default :data:`mintpy_aedenoise.baselines.ESTIMATORS`.
+
+    Returns
+    -------
+    EvaluationResult
+        Per-window and per-level R^2 of the network and every estimator. All are scored on
+        the same pixels: those where the truth and every estimate are finite.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
+    if per_level < 1:
+        raise ValueError(f"per_level must be >= 1, got {per_level}")
+    estimators = ESTIMATORS if estimators is None else estimators
+    levels = snr_levels(n_levels, snr_min, snr_max)
+    net = resolve_model(model)
+    trained_on = getattr(net, "meta", {}).get("kind")
+    if trained_on is not None and trained_on != kind:
+        logger.warning("model trained on %r windows, evaluated on %r windows", trained_on, kind)
+    names = [NETWORK, *estimators]
+    r2 = {name: np.full((levels.size, per_level), np.nan) for name in names}
+    start = time.perf_counter()
+    for i, snr in enumerate(levels):
+        rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + i])
+        batch = generate_windows(rng, per_level, kind=kind, snr=snr)
+        preds = {NETWORK: denoise_windows(batch.series, batch.dem, model=net,
+                                          batch_size=batch_size)}
+        preds.update({name: f(batch.series, batch.dem) for name, f in estimators.items()})
+        mask = np.isfinite(batch.target)
+        for p in preds.values():
+            mask &= np.isfinite(p)
+        for name, p in preds.items():
+            r2[name][i] = r2_per_window(p, batch.target, mask)
+        logger.debug("SNR %.3g: %s", snr, ", ".join(f"{n} {_finite_mean(r2[n][i]):.3f}"
+                                                    for n in names))
+    wall = time.perf_counter() - start
+    logger.info("evaluated %d windows of kind %s in %.1f s", levels.size * per_level, kind, wall)
+    return EvaluationResult(kind=kind, seed=seed, per_level=per_level, levels=levels,
+                            window_r2=r2, wall_s=wall)
+
+
+def format_table(result):
+    """A text table: one row per SNR level, mean R^2 of the network and each estimator.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        Output of :func:`evaluate`.
+
+    Returns
+    -------
+    str
+        The table, with a header line and no trailing newline.
+    """
+    names = result.names
+    columns = [["SNR", *(f"{snr:.4f}" for snr in result.levels)]]
+    columns += [[name, *(f"{v:.3f}" for v in result.mean_r2[name])] for name in names]
+    widths = [max(len(c) for c in col) + 2 for col in columns]
+    rows = zip(*columns)
+    return "\n".join("".join(f"{c:>{w}}" for c, w in zip(row, widths)) for row in rows)
+
+
+def _fmt_snr(value):
+    return "never" if value is None else f"{value:.3g}"
+
+
+def summary_line(result):
+    """One line: the network's threshold SNR, the baselines' thresholds, R^2 at SNR 0.1 and 1.
+
+    Examples
+    --------
+    >>> r = EvaluationResult("fault", 0, 1, [0.1, 1.0, 10.0],
+    ...                      {"network": np.array([[0.7], [0.8], [0.9]]),
+    ...                       "naive": np.array([[-5.0], [0.2], [0.95]])})
+    >>> summary_line(r)
+    'fault: R2>=0.6 from SNR 0.1 (network); naive 10; mean R2 at SNR 0.1: network 0.70, naive -5.00; at SNR 1: network 0.80, naive 0.20'
+    """
+    thr = result.thresholds()
+    bar = f"{result.bar:g}"
+    baselines = ", ".join(f"{n} {_fmt_snr(thr[n])}" for n in result.names if n != NETWORK)
+    parts = [f"{result.kind}: R2>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
+    if baselines:
+        parts.append(baselines)
+    for k, snr in enumerate(SUMMARY_SNRS):
+        if not result.levels[0] <= snr <= result.levels[-1]:
+            continue
+        at = result.r2_at(snr)
+        head = "mean R2 at SNR" if k == 0 else "at SNR"
+        parts.append(f"{head} {snr:g}: " + ", ".join(f"{n} {v:.2f}" for n, v in at.items()))
+    return "; ".join(parts)
+
+
+def plot(result, png_path, clip=(-1.0, 1.0)):
+    """Plot mean R^2 against SNR (log axis) for the network and the baselines.
+
+    Uses Matplotlib's Agg canvas directly, without pyplot, so it works headless and leaves
+    the caller's backend alone.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        Output of :func:`evaluate`.
+    png_path : str
+        Output image.
+    clip : tuple of float
+        Display range of R^2 (values outside are clipped).
+
+    Returns
+    -------
+    str
+        ``png_path``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.2), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    thr = result.thresholds()
+    for name in result.names:
+        style = dict(lw=2.2, color="k") if name == NETWORK else dict(lw=1.2)
+        ax.plot(result.levels, np.clip(result.mean_r2[name], *clip), marker=".",
+                label=f"{name} (R2>={result.bar:g} from {_fmt_snr(thr[name])})", **style)
+    ax.axhline(result.bar, ls="--", color="0.4", lw=1)
+    ax.set_xscale("log")
+    ax.set_ylim(clip[0] - 0.05, clip[1] + 0.05)
+    ax.set_xlabel("SNR = mean|deformation| / std(noise)")
+    ax.set_ylabel(f"mean R$^2$ (clipped to [{clip[0]:g}, {clip[1]:g}])")
+    ax.set_title(f"{result.kind}: {result.per_level} windows per level, seed {result.seed}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png_path)
+    return png_path

@@ -1,0 +1,166 @@
+"""Tests of the synthetic benchmark (mintpy_aedenoise.evaluate) and its CLI."""
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+from mintpy_aedenoise import evaluate as ev
+from mintpy_aedenoise.baselines import ESTIMATORS
+from mintpy_aedenoise.metrics import r2_per_window
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    from mintpy_aedenoise.model import build_model
+
+    return build_model(widths=(8, 16), seed=0)
+
+
+@pytest.fixture(scope="module")
+def result(tiny_model):
+    return ev.evaluate(tiny_model, "fault", n_levels=3, per_level=4, snr_min=0.1)
+
+
+def test_r2_per_window_on_hand_made_arrays():
+    t = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    assert r2_per_window(t, t)[0] == 1.0
+    assert r2_per_window(t + 1.0, t)[0] == pytest.approx(1.0 - 4.0 / 5.0)
+    assert math.isnan(r2_per_window(t, np.ones_like(t))[0])
+
+
+@pytest.mark.parametrize("r2, expected", [
+    ([0.1, 0.7, 0.8], 1.0),                 # from the second level
+    ([0.7, 0.5, 0.8], 10.0),                # a dip above resets the threshold
+    ([0.7, 0.8, 0.9], 0.1),                 # every level passes
+    ([0.7, 0.8, 0.5], None),                # the top level fails
+    ([0.7, 0.8, float("nan")], None),       # NaN counts as a failure
+    ([0.1, 0.6, 0.6], 1.0),                 # the bar itself passes
+])
+def test_threshold_snr(r2, expected):
+    assert ev.threshold_snr([0.1, 1.0, 10.0], r2) == expected
+
+
+def test_threshold_snr_sorts_levels_and_checks_shapes():
+    assert ev.threshold_snr([10.0, 0.1, 1.0], [0.8, 0.1, 0.7]) == 1.0
+    assert ev.threshold_snr([0.1, 1.0], [0.5, 0.7], bar=0.4) == 0.1
+    with pytest.raises(ValueError):
+        ev.threshold_snr([0.1, 1.0], [0.5])
+
+
+def test_snr_levels_and_seed_scheme():
+    levels = ev.snr_levels(50)
+    assert levels.size == 50 and levels[0] == pytest.approx(0.01) and levels[-1] == pytest.approx(10.0)
+    assert np.all(np.diff(np.log(levels)) > 0)
+    # held-out windows never reuse the training streams default_rng([seed, step])
+    assert ev.EVAL_SEED_OFFSET > 10 ** 6
+
+
+def test_evaluate_shapes_and_values(result):
+    assert result.names == ["network", *ESTIMATORS]
+    np.testing.assert_allclose(result.levels, [0.1, 1.0, 10.0])
+    for name in result.names:
+        assert result.window_r2[name].shape == (3, 4)
+        assert result.mean_r2[name].shape == (3,)
+    for name in ESTIMATORS:
+        assert np.isfinite(result.window_r2[name]).all()
+    # the untrained network's output layer is zero-initialised: it predicts 0 everywhere,
+    # so R^2 = -mean(target)^2 / var(target) <= 0
+    assert np.all(result.window_r2["network"] <= 0)
+    # with a signal ten times the noise the naive difference is nearly exact, and every
+    # classical estimator explains most of the deformation
+    assert result.mean_r2["naive"][-1] > 0.9
+    assert all(result.mean_r2[name][-1] > 0.5 for name in ESTIMATORS)
+    # at SNR 0.1 no classical estimator is usable
+    assert all(result.mean_r2[name][0] < 0 for name in ESTIMATORS)
+    assert result.thresholds()["naive"] == pytest.approx(10.0)
+    assert result.thresholds()["network"] is None
+
+
+def test_evaluate_is_reproducible(tiny_model, result):
+    again = ev.evaluate(tiny_model, "fault", n_levels=3, per_level=4, snr_min=0.1)
+    for name in result.names:
+        np.testing.assert_array_equal(again.window_r2[name], result.window_r2[name])
+    other = ev.evaluate(tiny_model, "fault", n_levels=3, per_level=4, snr_min=0.1, seed=1,
+                        estimators={"naive": ESTIMATORS["naive"]})
+    assert other.names == ["network", "naive"]
+    assert not np.array_equal(other.window_r2["naive"], result.window_r2["naive"])
+
+
+def test_evaluate_rejects_bad_arguments(tiny_model):
+    with pytest.raises(ValueError, match="kind"):
+        ev.evaluate(tiny_model, "volcano", n_levels=1, per_level=1)
+    with pytest.raises(ValueError, match="n_levels"):
+        ev.evaluate(tiny_model, "fault", n_levels=0, per_level=1)
+
+
+def test_reports(result, tmp_path):
+    table = ev.format_table(result).splitlines()
+    assert len(table) == 1 + 3
+    assert table[0].split() == ["SNR", *result.names]
+    assert table[-1].split()[0] == "10.0000"
+    line = ev.summary_line(result)
+    assert "\n" not in line
+    assert line.startswith("fault: R2>=0.6 from SNR never (network); naive 10, ")
+    assert "mean R2 at SNR 0.1: network" in line and "at SNR 1: network" in line
+    d = result.to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert json.loads(text)["threshold_snr"]["naive"] == pytest.approx(10.0)
+    assert d["snr"] == pytest.approx([0.1, 1.0, 10.0]) and d["summary"] == line
+    assert set(d["mean_r2"]) == set(result.names)
+    png = ev.plot(result, str(tmp_path / "r2.png"))
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def saved_model(tiny_model, tmp_path):
+    from mintpy_aedenoise.store import save_model
+
+    path = str(tmp_path / "tiny.weights.h5")
+    save_model(tiny_model, path, {"kind": "mogi", "training": {"seed": 0}})
+    return path
+
+
+def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
+    from mintpy_aedenoise.cli.evaluate import main
+
+    png, js = tmp_path / "out.png", tmp_path / "out.json"
+    assert main(["--model", saved_model, "--levels", "2", "--per-level", "2",
+                 "--png", str(png), "--json", str(js), "--update-sidecar"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].split()[:2] == ["SNR", "network"] and len(out) == 1 + 2 + 1
+    assert out[-1].startswith("mogi: R2>=0.6 from SNR ")      # kind from the sidecar
+    assert png.stat().st_size > 0
+    data = json.loads(js.read_text())
+    assert data["kind"] == "mogi" and data["summary"] == out[-1] and len(data["snr"]) == 2
+    side = json.loads((tmp_path / "tiny.json").read_text())
+    assert side["evaluation"]["summary"] == out[-1]
+    assert side["training"] == {"seed": 0} and side["kind"] == "mogi"   # the rest is kept
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--model", "missing/nothing.weights.h5"], "missing/nothing.weights.h5: weights file not found"),
+    (["--model", "volcano"], "unknown model 'volcano'"),
+    (["--model", "x.weights.h5", "--levels", "0"], "--levels"),
+])
+def test_cli_bad_input_exits_with_message(args, needle, capsys):
+    from mintpy_aedenoise.cli.evaluate import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code != 0
+    assert needle in capsys.readouterr().err
+
+
+def test_cli_missing_sidecar_names_it(tiny_model, tmp_path, capsys):
+    from mintpy_aedenoise.cli.evaluate import main
+
+    path = str(tmp_path / "lonely.weights.h5")
+    tiny_model.save_weights(path)
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", path])
+    assert exc.value.code != 0
+    assert str(tmp_path / "lonely.json") in capsys.readouterr().err
