@@ -28,7 +28,38 @@ logger = logging.getLogger(__name__)
 N_AUX_CHANNELS = 3
 
 
-def build_model(n_frames=9, widths=(32, 64, 96, 128), size=None, dtype_policy="float32", seed=None):
+def _kernel_combine_layer():
+    """The ``KernelCombine`` layer class (defined lazily so that importing this module stays light)."""
+    global _KERNEL_COMBINE
+    if _KERNEL_COMBINE is None:
+        import keras
+
+        @keras.saving.register_keras_serializable(package="mintpy_aedenoise")
+        class KernelCombine(keras.layers.Layer):
+            """``sum_t coef[..., t] * window[..., t] + coef[..., n_frames]``: per-pixel frame weights."""
+
+            def __init__(self, n_frames, **kwargs):
+                super().__init__(**kwargs)
+                self.n_frames = int(n_frames)
+
+            def call(self, inputs):
+                coef, window = inputs
+                n = self.n_frames
+                window = keras.ops.cast(window[..., :n], coef.dtype)
+                return keras.ops.sum(coef[..., :n] * window, axis=-1, keepdims=True) + coef[..., n:n + 1]
+
+            def get_config(self):
+                return {**super().get_config(), "n_frames": self.n_frames}
+
+        _KERNEL_COMBINE = KernelCombine
+    return _KERNEL_COMBINE
+
+
+_KERNEL_COMBINE = None
+
+
+def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="float32", seed=None,
+                head="kernel"):
     """Build the U-Net auto-encoder.
 
     Parameters
@@ -43,6 +74,11 @@ def build_model(n_frames=9, widths=(32, 64, 96, 128), size=None, dtype_policy="f
         Keras dtype policy of the layers ("float32" or "mixed_bfloat16"); the output is float32.
     seed : int or None
         Seed of the weight initialisers.
+    head : {"kernel", "direct"}
+        Output head. "direct" regresses the deformation map; "kernel" predicts, at every pixel,
+        9 temporal weights and an offset, and returns ``sum_t w_t * frame_t + offset``: the
+        network chooses how to combine the observed frames (the naive last-minus-first
+        difference is ``w = (-1, 0, ..., 0, 1)``) and adds what the spatial prior infers.
 
     Returns
     -------
@@ -78,9 +114,15 @@ def build_model(n_frames=9, widths=(32, 64, 96, 128), size=None, dtype_policy="f
         x = layers.Concatenate(dtype=dtype_policy, name=f"cat{lvl}")([x, skips[lvl]])
         x = conv(x, widths[lvl], f"dec{lvl}a")
         x = conv(x, widths[lvl], f"dec{lvl}b")
-    out = layers.Conv2D(1, 1, kernel_initializer="zeros", dtype="float32", name="deformation")(x)
+    if head == "direct":
+        out = layers.Conv2D(1, 1, kernel_initializer="zeros", dtype="float32", name="deformation")(x)
+    elif head == "kernel":
+        coef = layers.Conv2D(n_frames + 1, 1, kernel_initializer="zeros", dtype="float32", name="kernel")(x)
+        out = _kernel_combine_layer()(n_frames, dtype="float32", name="deformation")([coef, inp])
+    else:
+        raise ValueError(f"unknown head {head!r}; choose 'kernel' or 'direct'")
     model = keras.Model(inp, out, name="aedenoise_unet")
-    model.config_args = {"n_frames": int(n_frames), "widths": list(widths)}
+    model.config_args = {"n_frames": int(n_frames), "widths": list(widths), "head": head}
     return model
 
 

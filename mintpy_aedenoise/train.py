@@ -48,6 +48,7 @@ class TrainConfig:
     warmup: int = 200
     seed: int = 0
     widths: tuple = (24, 48, 96, 128)
+    head: str = "kernel"
     snr_range: tuple = (0.03, 10.0)
     nan_fraction: float = 0.1
     checkpoint_every: int = 500
@@ -190,12 +191,12 @@ def train(config, resume=False, dtype_policy="float32"):
                                "time_limit": config.time_limit, "out_dir": config.out_dir})
         config = saved
         model = keras.models.load_model(ckpt, compile=True)
-        model.config_args = {"n_frames": N_FRAMES, "widths": list(config.widths)}
+        model.config_args = {"n_frames": N_FRAMES, "widths": list(config.widths), "head": config.head}
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
-                            seed=config.seed)
+                            seed=config.seed, head=config.head)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
     summary = model_summary(model)
     logger.info("model: %d parameters, %.0f FLOPs per pixel-window",

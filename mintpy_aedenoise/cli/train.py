@@ -29,6 +29,9 @@ def create_parser(subparsers=None):
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--widths", type=int, nargs="+", default=[24, 48, 96, 128],
                         help="U-Net channels per level (default: %(default)s)")
+    parser.add_argument("--head", choices=("kernel", "direct"), default="kernel",
+                        help="output head: per-pixel frame weights + offset, or direct regression\n"
+                             "(default: %(default)s)")
     parser.add_argument("--checkpoint-every", type=int, default=500,
                         help="steps between checkpoints (default: %(default)s)")
     parser.add_argument("--time-limit", type=float, default=0.0,
@@ -54,7 +57,7 @@ def main(iargs=None):
     from ..train import TrainConfig, train
 
     config = TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
-                         lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths),
+                         lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
                          checkpoint_every=inps.checkpoint_every, time_limit=inps.time_limit)
     path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")

@@ -1,0 +1,243 @@
+"""The denoising workflow on MintPy files: time series in, sliding-window deformation out.
+
+:func:`run` takes a :class:`DenoiseConfig` (no argv) and
+
+1. validates the inputs (:mod:`mintpy_aedenoise.mintpy_io`) and the model name, and checks
+   that the output can be written, before any computation;
+2. skips the run in update mode when the output exists and was made from the same input
+   files (paths, sizes, modification times) with the same options;
+3. streams strips of ``tile_rows`` rows through time (every date of a strip is read once into
+   a rolling buffer of 9 frames, :mod:`mintpy_aedenoise.engine.windows`), predicts each 9-date
+   window with overlapping 40 x 40 patches and blends them
+   (:mod:`mintpy_aedenoise.engine.tiles`), and writes each strip of each window;
+4. moves the finished file into place (a failed run leaves nothing behind).
+
+Peak memory is a few strip buffers (about ``4 * 9 * (tile_rows + 80) * width`` float32 plus
+the patch batch), whatever the number of dates or the scene length.
+"""
+import functools
+import logging
+import os
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from . import mintpy_io as mio
+from .engine import PATCH, blend_strip, input_rows, iter_blocks, iter_window_frames, window_dates
+from .synthetic import N_FRAMES
+from .version import __version__
+
+__all__ = ["DenoiseConfig", "resolve_weights", "run"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DenoiseConfig:
+    """Options of one denoising run.
+
+    Attributes
+    ----------
+    ts_file : str
+        MintPy time-series file (``timeseries_ERA5_demErr.h5`` ...), >= 9 dates.
+    geom_file : str or None
+        Geometry file with ``height``; None looks for ``inputs/geometryRadar.h5`` or
+        ``geometryGeo.h5`` next to ``ts_file``.
+    model : str
+        "fault", "mogi" (shipped weights) or the path of a ``*.weights.h5`` file.
+    mask_file : str or None
+        Mask (e.g. ``maskTempCoh.h5``): pixels where it is 0 are ignored and come out NaN.
+    out_file : str
+        Output MintPy time-series file.
+    patch : int or None
+        Patch size; None for the model's training window (sidecar ``inference.patch``, 40).
+    overlap : int
+        Overlap of neighbouring patches in pixels, ``0 <= overlap < patch``.
+    tile_rows : int
+        Rows per strip (memory/speed trade-off; results do not depend on it).
+    batch_size : int
+        Patches per forward pass.
+    uncertainty : bool
+        Also write the spread of the overlapping patch predictions to
+        ``<out_file>_std.h5`` (see :func:`mintpy_aedenoise.mintpy_io.uncertainty_file`).
+    update_mode : bool
+        Skip the run when the output is up to date.
+    """
+
+    ts_file: str
+    geom_file: Optional[str] = None
+    model: str = "fault"
+    mask_file: Optional[str] = None
+    out_file: str = "deformation_ae.h5"
+    patch: Optional[int] = None
+    overlap: int = 20
+    tile_rows: int = 256
+    batch_size: int = 64
+    uncertainty: bool = False
+    update_mode: bool = True
+
+    def __post_init__(self):
+        for name in ("tile_rows", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.overlap < 0:
+            raise ValueError(f"overlap must be >= 0, got {self.overlap}")
+        if self.patch is not None and self.patch < 8:
+            raise ValueError(f"patch must be >= 8 pixels, got {self.patch}")
+
+
+def resolve_weights(model):
+    """Weights file and sidecar of a model name or path, without loading the weights.
+
+    Parameters
+    ----------
+    model : str
+        "fault", "mogi" or a ``*.weights.h5`` path.
+
+    Returns
+    -------
+    weights_file : str
+    meta : dict
+        The JSON sidecar.
+
+    Raises
+    ------
+    ValueError
+        Unknown model name.
+    ModelLoadError
+        Missing weights, missing/corrupt sidecar, or weights too new for this package.
+    """
+    from .store import PRETRAINED, ModelLoadError, pretrained_path, read_sidecar
+
+    model = os.fspath(model)
+    if model in PRETRAINED:
+        weights_file = pretrained_path(model)
+    elif model.endswith(".weights.h5"):
+        weights_file = model
+    else:
+        raise ValueError(f"unknown model {model!r}: choose {' or '.join(PRETRAINED)}, or give the path "
+                         "of a .weights.h5 file (with its .json sidecar)")
+    if not os.path.isfile(weights_file):
+        raise ModelLoadError(f"{weights_file}: weights file not found")
+    return weights_file, read_sidecar(weights_file)
+
+
+def run(config):
+    """Denoise a MintPy time series into sliding-window deformation maps.
+
+    Parameters
+    ----------
+    config : DenoiseConfig
+        The options.
+
+    Returns
+    -------
+    str
+        Path of the output file (written, or up to date and skipped).
+
+    Raises
+    ------
+    FileNotFoundError, InputError
+        Bad inputs or an output that cannot be written (nothing is written).
+    ValueError
+        Unknown model name or inconsistent options.
+    ModelLoadError
+        Missing or corrupt weights (the message names the file).
+    """
+    from .api import predict_normalised, resolve_model
+
+    cfg = config
+    t_start = time.time()
+    ts = mio.open_timeseries(cfg.ts_file)
+    mio.warn_if_no_tropo(ts.path)
+    geom_file = cfg.geom_file or mio.find_geometry_file(ts.path)
+    if geom_file is None:
+        raise mio.InputError(f"{ts.path}: no geometry file found (inputs/geometryRadar.h5 or "
+                             "geometryGeo.h5 next to it); give one with -g")
+    has_height = mio.check_geometry(geom_file, ts.shape)
+    if cfg.mask_file:
+        mio.check_mask(cfg.mask_file, ts.shape)
+
+    weights_file, meta = resolve_weights(cfg.model)
+    length = int(meta["model"].get("n_frames", N_FRAMES))
+    patch = int(cfg.patch or meta.get("inference", {}).get("patch", PATCH))
+    if not 0 <= cfg.overlap < patch:
+        raise ValueError(f"overlap must be in [0, {patch}) for {patch} x {patch} patches, got {cfg.overlap}")
+    if ts.n_dates < length:
+        raise mio.InputError(f"{ts.path}: {ts.n_dates} dates, the model needs windows of {length}")
+
+    out_files = [cfg.out_file] + ([mio.uncertainty_file(cfg.out_file)] if cfg.uncertainty else [])
+    inputs = {"timeseries": ts.path, "geometry": geom_file, "mask": cfg.mask_file, "weights": weights_file}
+    for f in out_files:
+        mio.check_output_path(f, inputs=inputs.values())
+    options = {k: v for k, v in asdict(cfg).items()
+               if k not in ("ts_file", "geom_file", "mask_file", "out_file", "update_mode")}
+    options.update(patch=patch, out_files=[os.path.abspath(f) for f in out_files], version=__version__)
+    fprint = mio.fingerprint(inputs, options)
+    if cfg.update_mode and mio.is_up_to_date(out_files, inputs.values(), fprint):
+        logger.info("%s is up to date (same inputs and options): skip", cfg.out_file)
+        return cfg.out_file
+
+    start_dates, end_dates = window_dates(ts.dates, length)
+    provenance = _provenance(cfg, meta, weights_file=weights_file, geom_file=geom_file, has_height=has_height,
+                             length=length, patch=patch, fprint=fprint)
+    products = [provenance]
+    if cfg.uncertainty:
+        products.append(dict(provenance, AE_PRODUCT="weighted std of the overlapping patch predictions"))
+    n_maps = len(end_dates)
+    logger.info("%s: %d dates -> %d maps of %d x %d px, model %s (%s), patch %d, overlap %d",
+                ts.path, ts.n_dates, n_maps, ts.length, ts.width, cfg.model, meta.get("kind"), patch, cfg.overlap)
+
+    with ExitStack() as stack:
+        writers = [stack.enter_context(mio.OutputFile(
+            path, (n_maps,) + ts.shape, end_dates, start_dates, ts.bperp[length - 1:],
+            mio.output_metadata(ts, end_dates, extra))) for path, extra in zip(out_files, products)]
+        model = resolve_model(cfg.model)
+        predict = functools.partial(predict_normalised, model, batch_size=cfg.batch_size)
+        strips = list(iter_blocks(ts.shape, (cfg.tile_rows, ts.width)))
+        for i, strip in enumerate(strips):
+            _denoise_strip(ts, strip, writers, predict, geom_file=geom_file, has_height=has_height,
+                           mask_file=cfg.mask_file, length=length, patch=patch, overlap=cfg.overlap,
+                           batch_size=cfg.batch_size)
+            elapsed = time.time() - t_start
+            logger.info("strip %d/%d (rows %d-%d) done, %.1f s elapsed, ETA %.0f s", i + 1, len(strips),
+                        strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))
+        for writer in writers:
+            writer.commit()
+    logger.info("%d maps written to %s in %.1f s", n_maps, cfg.out_file, time.time() - t_start)
+    return cfg.out_file
+
+
+def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint):
+    """``AE_*`` attributes of the output: model, weights, engine settings, inputs, fingerprint."""
+    return {
+        "AE_MODEL": cfg.model, "AE_MODEL_KIND": meta.get("kind", "unknown"),
+        "AE_WEIGHTS_FILE": os.path.abspath(weights_file),
+        "AE_WEIGHTS_VERSION": f"min_package_version={meta['min_package_version']} "
+                              f"samples_seen={meta.get('training', {}).get('samples_seen', 'unknown')}",
+        "AE_WINDOW": length, "AE_PATCH": patch, "AE_OVERLAP": cfg.overlap, "AE_TILE_ROWS": cfg.tile_rows,
+        "AE_INPUT_FILE": os.path.abspath(cfg.ts_file),
+        "AE_GEOMETRY_FILE": os.path.abspath(geom_file) + ("" if has_height else " (no height: flat elevation)"),
+        "AE_MASK_FILE": os.path.abspath(cfg.mask_file) if cfg.mask_file else "none",
+        "AE_VERSION": __version__, "AE_FINGERPRINT": fprint,
+        "AE_PRODUCT": "deformation from /startDate to /date (one window of consecutive acquisitions)",
+    }
+
+
+def _denoise_strip(ts, strip, writers, predict, *, geom_file, has_height, mask_file, length, patch,
+                   overlap, batch_size):
+    """Predict and write every window over the output rows of ``strip``."""
+    y0, y1 = strip.row_start, strip.row_stop
+    r0, r1 = input_rows((y0, y1), ts.length, patch)
+    rows = slice(r0, r1)
+    dem = mio.read_height(geom_file, rows, ts.width, has_height)
+    valid = mio.read_mask(mask_file, rows, ts.width) if mask_file else None
+    for win, frames in iter_window_frames(lambda d, r: mio.read_frame(ts, d, r), ts.n_dates, rows, length):
+        mio.nan_where_zero(frames, r0, ts.ref_yx)
+        maps, std = blend_strip(predict, frames[None], dem, (y0, y1), ts.shape, row_offset=r0, patch=patch,
+                                overlap=overlap, mask=valid, uncertainty=len(writers) > 1,
+                                batch_size=batch_size)
+        writers[0].write(win.index, (y0, y1), maps[0])
+        if std is not None:
+            writers[1].write(win.index, (y0, y1), std[0])

@@ -1,0 +1,663 @@
+"""MintPy adapter: find, validate and read the inputs; write the output atomically.
+
+All MintPy file conventions live here, and nowhere else:
+
+- MintPy reads a ``box = (x0, y0, x1, y1)`` and writes a ``block = [t0, t1, y0, y1, x0, x1]``;
+  the rest of the package works on strips of rows ``(y0, y1)`` over the full width, converted
+  once by :func:`rows_to_box` and :func:`rows_to_block`;
+- ``readfile.read`` squeezes size-1 dimensions; the readers here always return (rows, width);
+- MintPy writes 0 where the network inversion failed: :func:`nan_where_zero` turns pixels that
+  are exactly 0 on every date of a window into NaN (the reference pixel, 0 by construction,
+  is kept);
+- a geometry file without ``height`` is accepted with a loud warning and a flat (zero)
+  elevation: the network then cannot separate the stratified delay from deformation.
+
+The output is a genuine MintPy time-series file that ``info.py``, ``view.py``, ``tsview.py``,
+``subset.py`` and ``save_kmz.py`` read:
+
+- ``/timeseries`` (n - 8, length, width) float32 metres: the deformation of each 9-date window;
+- ``/date``: the window *end* dates; ``/startDate``: the window start dates;
+- ``/bperp``: the perpendicular baseline at the end dates;
+- the input's attributes (geocoding, ``REF_Y/REF_X``, ``WAVELENGTH``, ``HEADING`` ...) minus
+  ``REF_DATE`` (the input's reference date is not an end date, and ``tsview.py`` would look
+  it up), plus ``AE_*`` provenance attributes and an options fingerprint for update mode.
+
+The optional uncertainty goes to a separate file with the same layout
+(:func:`uncertainty_file`, ``deformation_ae_std.h5`` by default), so that the main output
+keeps MintPy's plain time-series structure, which every MintPy tool expects.
+"""
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+__all__ = ["InputError", "TimeSeriesFile", "TROPO_SUFFIXES", "open_timeseries", "check_geometry",
+           "check_mask", "find_timeseries_file", "find_geometry_file", "has_tropo_correction",
+           "warn_if_no_tropo", "rows_to_box", "rows_to_block", "read_frame", "read_height",
+           "read_mask", "nan_where_zero", "uncertainty_file", "check_output_path",
+           "fingerprint", "is_up_to_date", "output_metadata", "OutputFile"]
+
+logger = logging.getLogger(__name__)
+
+#: File-name suffixes of MintPy's tropospheric corrections: the pyaps3 weather models
+#: (``timeseries_ERA5.h5`` ...), GACOS, OPERA and the phase/elevation fit (``_tropHgt``).
+TROPO_SUFFIXES = ("ERA5", "ERA5T", "ERAINT", "ERAI", "MERRA", "MERRA2", "NARR", "HRES",
+                  "GACOS", "OPERA", "tropHgt")
+
+
+class InputError(ValueError):
+    """An input file is not what the denoiser needs (the message names the file)."""
+
+
+def _attributes(path, what):
+    """MintPy attributes of ``path``, with errors that name the file."""
+    from mintpy.utils import readfile
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: {what} file not found")
+    try:
+        return readfile.read_attribute(path)
+    except Exception as err:  # readfile raises many types for foreign files
+        raise InputError(f"{path}: cannot read it as a MintPy {what} file ({err})") from err
+
+
+def _check_shape(path, atr, shape, what):
+    size = (int(atr.get("LENGTH", -1)), int(atr.get("WIDTH", -1)))
+    if size != tuple(shape):
+        raise InputError(f"{path}: {what} is {size[0]} x {size[1]} pixels but the time series is "
+                         f"{shape[0]} x {shape[1]}")
+
+
+# ---------------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class TimeSeriesFile:
+    """A validated MintPy time-series file (opened read-only by :func:`open_timeseries`).
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    dates : tuple of str
+        Acquisition dates.
+    bperp : numpy.ndarray
+        Perpendicular baseline of each date (m), relative to the reference date.
+    length, width : int
+        Image size.
+    attrs : dict
+        Root attributes as stored (MintPy's ``timeseries`` object adds ``REF_DATE``,
+        ``START_DATE`` and ``END_DATE`` when missing).
+    ref_yx : tuple of int or None
+        Reference pixel (``REF_Y``, ``REF_X``).
+    """
+
+    path: str
+    dates: tuple
+    bperp: np.ndarray = field(repr=False, compare=False)
+    length: int
+    width: int
+    attrs: dict = field(repr=False, compare=False)
+    ref_yx: Optional[tuple] = None
+
+    @property
+    def shape(self):
+        return (self.length, self.width)
+
+    @property
+    def n_dates(self):
+        return len(self.dates)
+
+
+def open_timeseries(path, min_dates=9):
+    """Validate a MintPy time-series file and read its dates, baselines and attributes.
+
+    Parameters
+    ----------
+    path : str
+        ``timeseries*.h5`` file.
+    min_dates : int
+        Fewest acquisitions accepted (one window).
+
+    Returns
+    -------
+    TimeSeriesFile
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    InputError
+        Not a MintPy time series, unreadable, or fewer than ``min_dates`` dates.
+    """
+    from mintpy.objects import timeseries
+    from mintpy.utils import readfile
+
+    path = os.fspath(path)
+    atr = _attributes(path, "time-series")
+    ftype = atr.get("FILE_TYPE")
+    if ftype != "timeseries":
+        raise InputError(f"{path}: not a MintPy time series (FILE_TYPE = {ftype}); give a "
+                         "timeseries*.h5 file such as timeseries_ERA5_demErr.h5")
+    if not path.endswith(".h5") or "timeseries" not in readfile.get_dataset_list(path):
+        raise InputError(f"{path}: no 'timeseries' dataset; give a MintPy timeseries*.h5 file")
+    obj = timeseries(path)
+    try:
+        obj.open(print_msg=False)
+    except Exception as err:
+        raise InputError(f"{path}: cannot read the dates of the time series ({err})") from err
+    if obj.numDate < min_dates:
+        raise InputError(f"{path}: {obj.numDate} dates, but the auto-encoder needs at least {min_dates} "
+                         "consecutive acquisitions (one window)")
+    bperp = obj.pbase if obj.pbase is not None else np.zeros(obj.numDate)
+    try:
+        ref_yx = (int(atr["REF_Y"]), int(atr["REF_X"]))
+    except (KeyError, ValueError):
+        ref_yx = None
+    return TimeSeriesFile(path, tuple(obj.dateList), np.asarray(bperp, np.float32), int(obj.length),
+                          int(obj.width), dict(obj.metadata), ref_yx)
+
+
+def check_geometry(path, shape):
+    """Validate a geometry file against the image size.
+
+    Parameters
+    ----------
+    path : str
+        Geometry file (``geometryRadar.h5`` or ``geometryGeo.h5``).
+    shape : tuple of int
+        (length, width) of the time series.
+
+    Returns
+    -------
+    bool
+        True if it has a ``height`` dataset. Without one, a warning is logged and the
+        elevation is taken as zero (:func:`read_height`).
+    """
+    from mintpy.utils import readfile
+
+    atr = _attributes(path, "geometry")
+    _check_shape(path, atr, shape, "the geometry")
+    if "height" in readfile.get_dataset_list(path):
+        return True
+    logger.warning("%s has no 'height' dataset: using a flat (zero) elevation; the stratified "
+                   "tropospheric delay cannot be told from deformation. Give a geometry file with "
+                   "height (inputs/geometryRadar.h5 or geometryGeo.h5) for reliable results.", path)
+    return False
+
+
+def check_mask(path, shape):
+    """Validate a mask file (e.g. ``maskTempCoh.h5``) against the image size.
+
+    Parameters
+    ----------
+    path : str
+        Mask file.
+    shape : tuple of int
+        (length, width) of the time series.
+    """
+    atr = _attributes(path, "mask")
+    _check_shape(path, atr, shape, "the mask")
+
+
+def _read_template(template_file):
+    """smallbaselineApp options: MintPy's defaults updated by ``template_file`` (if any)."""
+    import mintpy
+    from mintpy.utils import readfile, utils as ut
+
+    template = readfile.read_template(os.path.join(os.path.dirname(mintpy.__file__),
+                                                   "defaults", "smallbaselineApp.cfg"))
+    if template_file:
+        loose = {"def": "auto", "default": "auto", "y": "yes", "on": "yes", "n": "no", "off": "no"}
+        for key, value in readfile.read_template(template_file).items():
+            value = loose.get(value.lower(), value) if isinstance(value, str) else value
+            if key in ("mintpy.deramp", "mintpy.troposphericDelay.method"):
+                value = value.lower().replace("-", "_")
+            template[key] = value
+    return ut.check_template_auto_value(template)
+
+
+def find_timeseries_file(work_dir_or_template):
+    """The latest time-series file of a smallbaselineApp work folder.
+
+    MintPy's own chain of file names (``TimeSeriesAnalysis.get_timeseries_filename``:
+    ``timeseries.h5`` -> ``_SET`` -> ``_ion`` -> ``_ERA5``/``_GACOS``/``_tropHgt`` -> ``_ramp``
+    -> ``_demErr``) is built from the template; the answer is the last file of the chain that
+    exists, which is what smallbaselineApp uses for the velocity and geocode steps once the
+    processing is complete.
+
+    Parameters
+    ----------
+    work_dir_or_template : str
+        A work folder (its ``smallbaselineApp.cfg`` is used when present, else MintPy's
+        defaults) or a template file (its folder is the work folder).
+
+    Returns
+    -------
+    str
+        Path of the time-series file.
+    """
+    from mintpy.smallbaselineApp import TimeSeriesAnalysis
+
+    src = os.fspath(work_dir_or_template)
+    if os.path.isdir(src):
+        work_dir = os.path.abspath(src)
+        template_file = os.path.join(work_dir, "smallbaselineApp.cfg")
+        template_file = template_file if os.path.isfile(template_file) else None
+    elif os.path.isfile(src):
+        work_dir, template_file = os.path.dirname(os.path.abspath(src)), src
+    else:
+        raise FileNotFoundError(f"{src}: work folder or template file not found")
+    if not os.path.isfile(os.path.join(work_dir, "timeseries.h5")):
+        raise FileNotFoundError(f"{work_dir}: no timeseries.h5 in this work folder; run smallbaselineApp.py "
+                                "up to invert_network, or give the time-series file itself")
+    try:
+        steps = TimeSeriesAnalysis.get_timeseries_filename(_read_template(template_file), work_dir)
+    except (KeyError, ValueError) as err:
+        raise InputError(f"{template_file or work_dir}: cannot work out the time-series file name "
+                         f"({err})") from err
+    chain = [os.path.join(work_dir, "timeseries.h5")]
+    for step in steps.values():
+        if "output" in step and step["output"] not in chain:
+            chain.append(step["output"])
+    expected = steps["velocity"]["input"]
+    found = [f for f in chain if os.path.isfile(f)][-1]
+    if os.path.abspath(found) != os.path.abspath(expected):
+        logger.warning("%s (the template's final time series) does not exist; using %s",
+                       expected, found)
+    logger.info("time series: %s", found)
+    return found
+
+
+def find_geometry_file(ts_file):
+    """The geometry file of a time series, where smallbaselineApp keeps it.
+
+    Looks for ``inputs/geometryRadar.h5`` (``geometryGeo.h5`` for a geocoded time series) in
+    the folder of ``ts_file``, then the same name next to it, then ``geo_geometryRadar.h5``
+    for ``geo/geo_timeseries*.h5``.
+
+    Returns
+    -------
+    str or None
+        The first that exists.
+    """
+    from mintpy.utils import readfile
+
+    folder = os.path.dirname(os.path.abspath(ts_file))
+    name = "geometryGeo.h5" if "Y_FIRST" in readfile.read_attribute(ts_file) else "geometryRadar.h5"
+    candidates = [os.path.join(folder, "inputs", name), os.path.join(folder, name),
+                  os.path.join(folder, "geo_geometryRadar.h5")]
+    return next((c for c in candidates if os.path.isfile(c)), None)
+
+
+def has_tropo_correction(path):
+    """Whether the file name carries a MintPy tropospheric-correction suffix.
+
+    Examples
+    --------
+    >>> has_tropo_correction("mintpy/timeseries_ERA5_demErr.h5")
+    True
+    >>> has_tropo_correction("geo/geo_timeseries_ramp_demErr.h5")
+    False
+    """
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return any(token in TROPO_SUFFIXES for token in stem.split("_"))
+
+
+def warn_if_no_tropo(path):
+    """Log a warning when the time series has no tropospheric correction (by its file name).
+
+    Parameters
+    ----------
+    path : str
+        Time-series file; see :func:`has_tropo_correction`.
+    """
+    if not has_tropo_correction(path):
+        logger.warning("%s: the file name shows no tropospheric correction (_ERA5, _GACOS, _tropHgt ...); "
+                       "the auto-encoder reduces turbulent and stratified delays, but it works best on "
+                       "a corrected time series such as timeseries_ERA5_demErr.h5", path)
+
+
+# ---------------------------------------------------------------------------- reading
+def rows_to_box(rows, width):
+    """MintPy ``box`` (x0, y0, x1, y1) of full-width rows ``(y0, y1)`` or ``slice(y0, y1)``.
+
+    Examples
+    --------
+    >>> rows_to_box(slice(10, 20), 300)
+    (0, 10, 300, 20)
+    """
+    y0, y1 = (rows.start, rows.stop) if isinstance(rows, slice) else rows
+    return (0, int(y0), int(width), int(y1))
+
+
+def rows_to_block(index, rows, width):
+    """MintPy ``block`` [t0, t1, y0, y1, x0, x1] of one map over full-width rows.
+
+    Examples
+    --------
+    >>> rows_to_block(3, (10, 20), 300)
+    [3, 4, 10, 20, 0, 300]
+    """
+    x0, y0, x1, y1 = rows_to_box(rows, width)
+    return [int(index), int(index) + 1, y0, y1, x0, x1]
+
+
+def _read(path, width, rows, dataset=None):
+    from mintpy.utils import readfile
+
+    box = rows_to_box(rows, width)
+    shape = (box[3] - box[1], width)
+    what = f"cannot read rows {box[1]}-{box[3]} of {dataset or 'the data'}"
+    try:
+        data = np.asarray(readfile.read(path, datasetName=dataset, box=box, print_msg=False)[0])
+    except Exception as err:  # h5py/readfile raise many types for damaged files
+        raise InputError(f"{path}: {what} ({type(err).__name__}: {err})") from err
+    if data.size != shape[0] * shape[1]:
+        raise InputError(f"{path}: {what}: got {data.size} pixels instead of {shape[0]} x {shape[1]}; "
+                         "the file is truncated or its LENGTH/WIDTH attributes are wrong")
+    return data.reshape(shape)    # readfile.read squeezes a single row
+
+
+def read_frame(ts, date_index, rows):
+    """One date of a time series over full-width rows.
+
+    Parameters
+    ----------
+    ts : TimeSeriesFile
+        The time series.
+    date_index : int
+        Index of the date.
+    rows : slice or tuple of int
+        Rows ``[y0, y1)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (y1 - y0, width) float32 metres, as stored (0 where MintPy's inversion failed).
+    """
+    return _read(ts.path, ts.width, rows, f"timeseries-{ts.dates[date_index]}").astype(np.float32)
+
+
+def read_height(path, rows, width, has_height=True):
+    """Elevation over full-width rows.
+
+    Parameters
+    ----------
+    path : str
+        Geometry file.
+    rows : slice or tuple of int
+        Rows ``[y0, y1)``.
+    width : int
+        Image width.
+    has_height : bool
+        False for a geometry without ``height`` (see :func:`check_geometry`): zeros.
+
+    Returns
+    -------
+    numpy.ndarray
+        (y1 - y0, width) float32 metres.
+    """
+    if not has_height:
+        y0, y1 = (rows.start, rows.stop) if isinstance(rows, slice) else rows
+        return np.zeros((y1 - y0, width), np.float32)
+    return _read(path, width, rows, "height").astype(np.float32)
+
+
+def read_mask(path, rows, width):
+    """Mask over full-width rows.
+
+    Parameters
+    ----------
+    path : str
+        Mask file (its first dataset, e.g. ``mask`` of ``maskTempCoh.h5``).
+    rows : slice or tuple of int
+        Rows ``[y0, y1)``.
+    width : int
+        Image width.
+
+    Returns
+    -------
+    numpy.ndarray
+        (y1 - y0, width) bool, True for pixels to use (non-zero in the file).
+    """
+    return _read(path, width, rows) != 0
+
+
+def nan_where_zero(frames, row_offset=0, ref_yx=None):
+    """Mark MintPy's failed pixels invalid, in place: exactly 0 on every date -> NaN.
+
+    The reference pixel (0 by construction) is kept.
+
+    Parameters
+    ----------
+    frames : numpy.ndarray
+        (T, R, W) frames of one window (modified in place).
+    row_offset : int
+        Global row of ``frames[:, 0]``.
+    ref_yx : tuple of int or None
+        Reference pixel (global row, column).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``frames``.
+
+    Examples
+    --------
+    >>> f = np.zeros((3, 2, 2), np.float32); f[:, 0, 0] = 1.0
+    >>> nan_where_zero(f, row_offset=10, ref_yx=(11, 1))[0].tolist()
+    [[1.0, nan], [nan, 0.0]]
+    """
+    zero = (frames == 0).all(axis=0)
+    if ref_yx is not None and 0 <= ref_yx[0] - row_offset < zero.shape[0] and ref_yx[1] < zero.shape[1]:
+        zero[ref_yx[0] - row_offset, ref_yx[1]] = False
+    frames[:, zero] = np.nan
+    return frames
+
+
+# ---------------------------------------------------------------------------- writing
+def uncertainty_file(out_file):
+    """Name of the uncertainty file of ``out_file``.
+
+    Examples
+    --------
+    >>> uncertainty_file("mintpy/deformation_ae.h5")
+    'mintpy/deformation_ae_std.h5'
+    """
+    base, ext = os.path.splitext(out_file)
+    return f"{base}_std{ext or '.h5'}"
+
+
+def check_output_path(out_file, inputs=()):
+    """Fail early, before any computation, if ``out_file`` cannot be written.
+
+    Parameters
+    ----------
+    out_file : str
+        Output file (``*.h5``).
+    inputs : iterable of str or None
+        Input files that the output must not replace.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or is not writable, the path is a folder, or it is one of
+        the ``inputs``.
+    """
+    out = os.path.abspath(out_file)
+    folder = os.path.dirname(out)
+    if not out.endswith((".h5", ".he5")):
+        raise InputError(f"{out_file}: the output must be an HDF5 file ending in .h5")
+    if not os.path.isdir(folder):
+        problem = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise InputError(f"{out_file}: cannot write the output, folder {folder} {problem}")
+    if os.path.isdir(out):
+        raise InputError(f"{out_file}: cannot write the output, it is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{out_file}: cannot write the output, folder {folder} is not writable")
+    for path in filter(None, inputs):
+        same = os.path.samefile(path, out) if os.path.exists(path) and os.path.exists(out) else \
+            os.path.abspath(path) == out
+        if same:
+            raise InputError(f"{out_file}: the output would overwrite the input file {path}")
+
+
+def fingerprint(files, options):
+    """A hash of the input files (path, size, modification time) and the options.
+
+    Parameters
+    ----------
+    files : dict
+        Role -> path or None.
+    options : dict
+        JSON-serialisable options.
+
+    Returns
+    -------
+    str
+        Hex digest, stored in the output as ``AE_FINGERPRINT``.
+    """
+    stamp = {}
+    for role, path in sorted(files.items()):
+        if path:
+            st = os.stat(path)
+            stamp[role] = [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+        else:
+            stamp[role] = None
+    text = json.dumps({"files": stamp, "options": options}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_up_to_date(out_files, in_files, fprint):
+    """Update mode: whether the outputs can be kept.
+
+    MintPy's ``ut.run_or_skip`` decides first (the outputs exist, are readable and are newer
+    than the inputs; an unreadable output is removed), then the ``AE_FINGERPRINT`` stored in
+    every output must equal ``fprint``.
+
+    Parameters
+    ----------
+    out_files : sequence of str
+        Output files.
+    in_files : iterable of str or None
+        Input files (None entries are ignored).
+    fprint : str
+        Fingerprint of this run (:func:`fingerprint`).
+
+    Returns
+    -------
+    bool
+        True to skip the run.
+    """
+    from mintpy.utils import readfile, utils as ut
+
+    if ut.run_or_skip(out_file=list(out_files), in_file=[f for f in in_files if f],
+                      print_msg=False) == "run":
+        return False
+    try:
+        return all(readfile.read_attribute(f).get("AE_FINGERPRINT") == fprint for f in out_files)
+    except Exception:  # an unreadable output is simply re-made
+        return False
+
+
+def output_metadata(ts, end_dates, extra=None):
+    """Attributes of the output: the input's, retyped, without ``REF_DATE``, plus ``extra``.
+
+    Parameters
+    ----------
+    ts : TimeSeriesFile
+        The input time series.
+    end_dates : sequence of str
+        Window end dates (the output ``/date``), for ``START_DATE`` and ``END_DATE``.
+    extra : dict or None
+        Attributes to add (provenance), written as strings.
+
+    Returns
+    -------
+    dict
+    """
+    atr = {k: v for k, v in ts.attrs.items() if k != "REF_DATE"}
+    atr.update(FILE_TYPE="timeseries", UNIT="m", DATA_TYPE="float32", LENGTH=str(ts.length),
+               WIDTH=str(ts.width), START_DATE=end_dates[0], END_DATE=end_dates[-1])
+    atr.update({k: str(v) for k, v in (extra or {}).items()})
+    return atr
+
+
+class OutputFile:
+    """A MintPy time-series file written atomically.
+
+    On entering, the layout is created in a temporary file of the destination folder; maps
+    are written strip by strip with ``writefile.write_hdf5_block``; :meth:`commit` moves the
+    file into place with ``os.replace``. Leaving the context without a commit (any error)
+    removes the temporary file, so a failed run never leaves a partial output.
+
+    Parameters
+    ----------
+    path : str
+        Destination.
+    shape : tuple of int
+        (n_maps, length, width).
+    dates, start_dates : sequence of str
+        ``/date`` (window end dates) and ``/startDate``.
+    bperp : array_like
+        ``/bperp`` at the end dates.
+    metadata : dict
+        Root attributes.
+    """
+
+    def __init__(self, path, shape, dates, start_dates, bperp, metadata):
+        self.path = os.path.abspath(path)
+        self.shape = tuple(int(s) for s in shape)
+        self.dates, self.start_dates = list(dates), list(start_dates)
+        self.bperp = np.asarray(bperp, dtype=np.float32)
+        self.metadata = dict(metadata)
+        self.tmp = None
+
+    def __enter__(self):
+        from mintpy.utils import writefile
+
+        folder, name = os.path.split(self.path)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp.h5", dir=folder)
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
+        n = self.shape[0]
+        layout = {"date": [np.array(self.dates, np.bytes_).dtype, (n,), np.array(self.dates, np.bytes_)],
+                  "startDate": [np.array(self.start_dates, np.bytes_).dtype, (n,),
+                                np.array(self.start_dates, np.bytes_)],
+                  "bperp": [np.float32, (n,), self.bperp],
+                  "timeseries": [np.float32, self.shape, None]}
+        try:
+            writefile.layout_hdf5(self.tmp, layout, metadata=self.metadata, print_msg=False)
+        except BaseException:
+            self._remove()
+            raise
+        return self
+
+    def write(self, index, rows, data):
+        """Write map ``index`` over full-width rows ``(y0, y1)``; ``data`` is (y1 - y0, width)."""
+        from mintpy.utils import writefile
+
+        block = rows_to_block(index, rows, self.shape[2])
+        writefile.write_hdf5_block(self.tmp, np.asarray(data, np.float32)[None], "timeseries",
+                                   block=block, print_msg=False)
+
+    def commit(self):
+        """Move the finished file into place."""
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+        logger.info("wrote %s", self.path)
+
+    def _remove(self):
+        if self.tmp and os.path.exists(self.tmp):
+            os.remove(self.tmp)
+        self.tmp = None
+
+    def __exit__(self, exc_type, exc, tb):
+        self._remove()
+        return False

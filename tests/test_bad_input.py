@@ -1,0 +1,143 @@
+"""aedenoise.py refuses bad inputs with a clear message naming the file, and writes nothing."""
+import logging
+import os
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+from mintpy_aedenoise.cli.aedenoise import main
+
+
+def _write(path, datasets, file_type, shape, extra=None):
+    """A small MintPy-style HDF5 file written with MintPy's own writer."""
+    from mintpy.utils import writefile
+
+    meta = {"FILE_TYPE": file_type, "LENGTH": str(shape[0]), "WIDTH": str(shape[1]), **(extra or {})}
+    writefile.write(datasets, out_file=str(path), metadata=meta, print_msg=False)
+    return str(path)
+
+
+def _fails(args, capsys, *expected):
+    """``main(args)`` exits non-zero; stderr holds every ``expected`` string."""
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code not in (0, None)
+    err = capsys.readouterr().err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.fixture
+def inputs(ae_dataset, tiny_model_file, tmp_path):
+    """Valid inputs, and an output folder that must stay empty."""
+    _, paths = ae_dataset
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    return dict(paths, model=tiny_model_file, out=str(out_dir / "deformation_ae.h5"), out_dir=out_dir)
+
+
+def _args(inputs, **over):
+    a = {"ts": inputs["timeseries"], "-g": inputs["geometry"], "--model": inputs["model"], "-m": "no",
+         "-o": inputs["out"], **over}
+    return [a.pop("ts")] + [x for k, v in a.items() for x in (k, v)]
+
+
+def _nothing_written(inputs):
+    assert list(inputs["out_dir"].iterdir()) == []
+
+
+def test_missing_file(inputs, capsys, tmp_path):
+    missing = str(tmp_path / "timeseries_ERA5_demErr.h5")
+    _fails(_args(inputs, ts=missing), capsys, missing, "not found")
+    _nothing_written(inputs)
+
+
+def test_geometry_file_given_as_time_series(inputs, capsys):
+    _fails(_args(inputs, ts=inputs["geometry"]), capsys, inputs["geometry"], "not a MintPy time series",
+           "FILE_TYPE = geometry")
+    _nothing_written(inputs)
+
+
+def test_velocity_file_given_as_time_series(inputs, capsys, tmp_path):
+    vel = _write(tmp_path / "velocity.h5", {"velocity": np.zeros((50, 60), np.float32)}, "velocity", (50, 60))
+    _fails(_args(inputs, ts=vel), capsys, vel, "not a MintPy time series", "FILE_TYPE = velocity")
+    _nothing_written(inputs)
+
+
+def test_fewer_than_9_dates(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    short = _write(tmp_path / "timeseries_ERA5.h5",
+                   {"timeseries": scene.timeseries[:8], "date": np.array(scene.dates[:8], np.bytes_),
+                    "bperp": scene.bperp[:8]}, "timeseries", (50, 60), {"REF_DATE": scene.dates[0]})
+    _fails(_args(inputs, ts=short), capsys, short, "8 dates", "at least 9")
+    _nothing_written(inputs)
+
+
+def test_geometry_of_a_different_size(inputs, capsys, tmp_path):
+    geom = _write(tmp_path / "geometryRadar.h5", {"height": np.zeros((40, 60), np.float32)}, "geometry", (40, 60))
+    _fails(_args(inputs, **{"-g": geom}), capsys, geom, "40 x 60", "50 x 60")
+    _nothing_written(inputs)
+
+
+def test_mask_of_a_different_size(inputs, capsys, tmp_path):
+    mask = _write(tmp_path / "maskTempCoh.h5", {"mask": np.ones((50, 61), bool)}, "mask", (50, 61))
+    _fails(_args(inputs, **{"-m": mask}), capsys, mask, "the mask is 50 x 61")
+    _nothing_written(inputs)
+
+
+def test_missing_height_runs_flat_with_a_loud_warning(inputs, caplog, tmp_path):
+    """Documented behaviour: a geometry without height is accepted, with a warning and a flat DEM."""
+    geom = _write(tmp_path / "geometryRadar.h5", {"incidenceAngle": np.full((50, 60), 35.0, np.float32)},
+                  "geometry", (50, 60))
+    with caplog.at_level(logging.WARNING):
+        assert main(_args(inputs, **{"-g": geom})) == 0
+    assert f"{geom} has no 'height' dataset: using a flat (zero) elevation" in caplog.text
+    with h5py.File(inputs["out"], "r") as f:
+        assert f.attrs["AE_GEOMETRY_FILE"] == f"{geom} (no height: flat elevation)"
+
+
+def test_unknown_model_name(inputs, capsys):
+    _fails(_args(inputs, **{"--model": "faults"}), capsys, "unknown model 'faults'", "fault or mogi")
+    _nothing_written(inputs)
+
+
+def test_corrupt_weights_file(inputs, capsys, tmp_path):
+    bad = tmp_path / "broken.weights.h5"
+    shutil.copy(inputs["model"][: -len(".weights.h5")] + ".json", tmp_path / "broken.json")
+    bad.write_bytes(b"this is not HDF5" * 64)
+    _fails(_args(inputs, **{"--model": str(bad)}), capsys, str(bad), "cannot load weights")
+    _nothing_written(inputs)
+
+
+@pytest.mark.parametrize("where", ["missing folder", "file as folder"])
+def test_output_path_that_cannot_be_written(inputs, capsys, tmp_path, where):
+    if where == "missing folder":
+        out, problem = str(tmp_path / "no_such_dir" / "deformation_ae.h5"), "does not exist"
+    else:
+        (tmp_path / "a_file").write_text("x")
+        out, problem = str(tmp_path / "a_file" / "deformation_ae.h5"), "is not a folder"
+    _fails(_args(inputs, **{"-o": out}), capsys, out, "cannot write the output", problem)
+    assert not os.path.exists(out)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_output_in_a_read_only_folder(inputs, capsys):
+    os.chmod(inputs["out_dir"], 0o555)
+    try:
+        _fails(_args(inputs), capsys, inputs["out"], "is not writable")
+    finally:
+        os.chmod(inputs["out_dir"], 0o755)
+    _nothing_written(inputs)
+
+
+def test_output_would_overwrite_the_input(inputs, capsys):
+    _fails(_args(inputs, **{"-o": inputs["timeseries"]}), capsys, "would overwrite the input")
+
+
+def test_bad_option_values_are_refused_by_the_parser(inputs, capsys):
+    _fails(_args(inputs, **{"--tile-rows": "0"}), capsys, "--tile-rows must be >= 1")
+    _fails(_args(inputs, **{"--overlap": "40"}), capsys, "overlap must be in [0, 40)")
+    _nothing_written(inputs)

@@ -1,0 +1,225 @@
+"""aedenoise.py end to end on simulated MintPy datasets, and MintPy's own tools on the output."""
+import functools
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from mintpy_aedenoise import mintpy_io
+from mintpy_aedenoise.api import predict_normalised
+from mintpy_aedenoise.cli.aedenoise import main
+from mintpy_aedenoise.engine import blend_image
+
+BIN = Path(sys.executable).parent
+
+
+def _sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _leftovers(folder):
+    return [p.name for p in Path(folder).iterdir() if ".tmp" in p.name]
+
+
+def _mintpy(*args, cwd):
+    """Start a MintPy console script (the one next to this Python); returns the running process."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.Popen([sys.executable, str(BIN / args[0]), *map(str, args[1:])], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc, name):
+    """Wait for a MintPy script; assert it succeeded; return its stdout."""
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, f"{name}: {out[-2000:]}\n{err[-2000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def radar_run(ae_dataset, tiny_model_file, tmp_path_factory):
+    """One CLI run on the radar dataset: 3 strips of 17 rows, no mask, with the uncertainty file."""
+    scene, paths = ae_dataset
+    out = tmp_path_factory.mktemp("radar_out") / "deformation_ae.h5"
+    before = {role: _sha(paths[role]) for role in ("timeseries", "geometry")}
+    main([paths["timeseries"], "-g", paths["geometry"], "--model", tiny_model_file, "-m", "no",
+          "-o", str(out), "--tile-rows", "17", "--uncertainty"])
+    after = {role: _sha(paths[role]) for role in ("timeseries", "geometry")}
+    return scene, paths, out, before, after
+
+
+def test_output_is_a_mintpy_time_series_of_window_end_dates(radar_run, tiny_model_file):
+    scene, paths, out, _, _ = radar_run
+    with h5py.File(out, "r") as f:
+        atr = dict(f.attrs)
+        assert sorted(f) == ["bperp", "date", "startDate", "timeseries"]
+        assert f["timeseries"].shape == (4, 50, 60) and f["timeseries"].dtype == np.float32
+        assert [d.decode() for d in f["date"][:]] == scene.dates[8:]
+        assert [d.decode() for d in f["startDate"][:]] == scene.dates[:4]
+        np.testing.assert_allclose(f["bperp"][:], scene.bperp[8:])
+    assert atr["FILE_TYPE"] == "timeseries" and atr["UNIT"] == "m" and "REF_DATE" not in atr
+    assert (atr["REF_Y"], atr["REF_X"]) == tuple(str(v) for v in scene.ref_yx)
+    assert atr["START_DATE"] == scene.dates[8] and atr["END_DATE"] == scene.dates[-1]
+    for key in ("WAVELENGTH", "HEADING", "ORBIT_DIRECTION", "PLATFORM"):
+        assert key in atr
+    assert atr["AE_MODEL"] == tiny_model_file and atr["AE_MODEL_KIND"] == "fault"
+    assert atr["AE_WEIGHTS_VERSION"] == "min_package_version=0.1.0 samples_seen=0"
+    assert (atr["AE_WINDOW"], atr["AE_PATCH"], atr["AE_OVERLAP"], atr["AE_TILE_ROWS"]) == ("9", "40", "20", "17")
+    assert atr["AE_INPUT_FILE"] == os.path.abspath(paths["timeseries"])
+    assert atr["AE_GEOMETRY_FILE"] == os.path.abspath(paths["geometry"]) and atr["AE_MASK_FILE"] == "none"
+    assert atr["AE_VERSION"] and len(atr["AE_FINGERPRINT"]) == 64
+    # the uncertainty: a separate MintPy time series with the same dates
+    std_file = mintpy_io.uncertainty_file(str(out))
+    with h5py.File(std_file, "r") as f:
+        assert f["timeseries"].shape == (4, 50, 60)
+        assert [d.decode() for d in f["date"][:]] == scene.dates[8:]
+        assert np.nanmin(f["timeseries"][:]) >= 0
+    assert _leftovers(out.parent) == []
+
+
+def test_inputs_are_unchanged_and_failed_pixels_are_nan(radar_run):
+    scene, _, out, before, after = radar_run
+    assert before == after
+    with h5py.File(out, "r") as f:
+        maps = f["timeseries"][:]
+    assert np.isnan(maps[:, ~scene.mask]).all()                 # decorrelated (written as 0) -> NaN
+    assert np.isfinite(maps[:, scene.mask]).all()               # reference pixel included
+    assert np.nanmax(np.abs(maps)) > 0
+
+
+def test_file_workflow_equals_whole_image_in_memory(radar_run, tiny_model):
+    """Strips read from the file through the rolling buffer give the in-memory whole-image result."""
+    scene, _, out, _, _ = radar_run
+    windows = np.stack([scene.timeseries[k:k + 9] for k in range(4)])
+    for w in windows:
+        mintpy_io.nan_where_zero(w, 0, scene.ref_yx)
+    expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, scene.height)[0]
+    with h5py.File(out, "r") as f:
+        maps = f["timeseries"][:]
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(expected)))
+
+
+def test_mintpy_tools_read_the_output(radar_run, tmp_path):
+    scene, _, out, _, _ = radar_run
+    y, x = 25, 30
+    runs = {
+        "info": _mintpy("info.py", out, "--date", cwd=tmp_path),
+        "view": _mintpy("view.py", out, "--nodisplay", "--dpi", 50, "-o", "maps.png", cwd=tmp_path),
+        "tsview": _mintpy("tsview.py", out, "--yx", y, x, "--nodisplay", "--noverbose", "--dpi", 50, "-o", "pixel",
+                          cwd=tmp_path),
+        "subset": _mintpy("subset.py", out, "-y", 10, 40, "-x", 5, 50, "-o", tmp_path / "sub.h5", cwd=tmp_path),
+    }
+    stdout = {name: _finish(proc, name) for name, proc in runs.items()}   # run side by side
+    assert stdout["info"].split() == scene.dates[8:]
+    assert (tmp_path / "maps.png").stat().st_size > 0
+    assert (tmp_path / "pixel_ts.pdf").exists() and len(list(tmp_path.glob("pixel_2*.png"))) == 1
+    rows = [line.split() for line in (tmp_path / "pixel_ts.txt").read_text().splitlines() if line[:1] != "#"]
+    assert [r[0] for r in rows] == scene.dates[8:]
+    with h5py.File(tmp_path / "sub.h5", "r") as f, h5py.File(out, "r") as g:
+        assert f["timeseries"].shape == (4, 30, 45)
+        np.testing.assert_array_equal(f["timeseries"][:], g["timeseries"][:, 10:40, 5:50])
+        np.testing.assert_array_equal(f["startDate"][:], g["startDate"][:])
+
+
+def test_work_folder_geocoded_and_save_kmz(ae_geo_dataset, tiny_model_file, tmp_path, caplog):
+    """A work folder: latest time series, geometryGeo.h5 and maskTempCoh.h5 found like smallbaselineApp."""
+    scene, paths = ae_geo_dataset
+    work = tmp_path / "work"
+    shutil.copytree(Path(paths["timeseries"]).parent, work)
+    with caplog.at_level(logging.WARNING):
+        assert main([str(work), "--model", tiny_model_file]) == 0
+    assert "no tropospheric correction" in caplog.text
+    out = work / "deformation_ae.h5"
+    with h5py.File(out, "r") as f, h5py.File(paths["timeseries"], "r") as g:
+        atr = dict(f.attrs)
+        for key in ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP", "REF_LAT", "REF_LON"):
+            assert atr[key] == g.attrs[key]
+        assert f["timeseries"].shape == (2, 40, 48)
+        assert np.isnan(f["timeseries"][:][:, ~scene.mask]).all()
+    assert atr["AE_GEOMETRY_FILE"] == str(work / "geometryGeo.h5")
+    assert atr["AE_MASK_FILE"] == str(work / "maskTempCoh.h5")
+    _finish(_mintpy("save_kmz.py", out, scene.dates[-1], "--dpi", 50, "-o", tmp_path / "defo.kmz",
+                     cwd=tmp_path), "save_kmz")
+    assert (tmp_path / "defo.kmz").stat().st_size > 0
+
+
+def test_latest_time_series_follows_the_smallbaselineApp_chain(ae_dataset, tmp_path):
+    _, paths = ae_dataset
+    for name in ("timeseries.h5", "timeseries_ERA5.h5", "timeseries_ERA5_demErr.h5"):
+        shutil.copy(paths["timeseries"], tmp_path / name)
+    assert mintpy_io.find_timeseries_file(str(tmp_path)) == str(tmp_path / "timeseries_ERA5_demErr.h5")
+    cfg = tmp_path / "smallbaselineApp.cfg"
+    cfg.write_text("mintpy.troposphericDelay.method = pyaps\nmintpy.topographicResidual = no\n")
+    assert mintpy_io.find_timeseries_file(str(tmp_path)) == str(tmp_path / "timeseries_ERA5.h5")
+    assert mintpy_io.find_timeseries_file(str(cfg)) == str(tmp_path / "timeseries_ERA5.h5")
+    cfg.write_text("mintpy.troposphericDelay.method = gacos\n")        # _GACOS missing: latest existing
+    assert mintpy_io.find_timeseries_file(str(tmp_path)) == str(tmp_path / "timeseries.h5")
+    assert mintpy_io.has_tropo_correction("timeseries_GACOS_ramp_demErr.h5")
+
+
+def test_update_mode_skips_and_reruns_when_an_option_changes(ae_dataset, tiny_model_file, tmp_path):
+    _, paths = ae_dataset
+    out = tmp_path / "defo.h5"
+    args = [paths["timeseries"], "--model", tiny_model_file, "-o", str(out), "--tile-rows", "64"]
+    main(args)
+    first = os.stat(out).st_mtime_ns
+    main(args)
+    assert os.stat(out).st_mtime_ns == first                       # up to date: skipped
+    main(args + ["--overlap", "10"])
+    second = os.stat(out).st_mtime_ns
+    assert second != first
+    with h5py.File(out, "r") as f:
+        assert f.attrs["AE_OVERLAP"] == "10"
+        assert f.attrs["AE_MASK_FILE"] == paths["mask"]             # auto: maskTempCoh.h5 next to the input
+    main(args + ["--overlap", "10", "--force"])
+    assert os.stat(out).st_mtime_ns != second
+    assert _leftovers(tmp_path) == []
+
+
+def test_failure_mid_run_leaves_no_output(tiny_model_file, tmp_path, caplog, capsys):
+    """A mask damaged from row 96 on fails at the 4th strip of 16 rows: nothing is left behind."""
+    from mintpy_aedenoise.simulate import simulate_scene, write_dataset
+
+    scene = simulate_scene(np.random.default_rng(5), (120, 40), 9, events=("fault@2:6",))
+    paths = write_dataset(scene, str(tmp_path / "tall"))
+    bad_mask = tmp_path / "tall" / "maskDamaged.h5"
+    with h5py.File(bad_mask, "w") as f:
+        ds = f.create_dataset("mask", data=np.ones((120, 40), np.int8), chunks=(8, 40), compression="gzip")
+        f.attrs.update(FILE_TYPE="mask", LENGTH="120", WIDTH="40")
+        chunks = [ds.id.get_chunk_info(i) for i in range(ds.id.get_num_chunks())]
+        damaged = [c for c in chunks if c.chunk_offset[0] >= 96]            # rows 96-119
+    with open(bad_mask, "r+b") as f:                                      # scramble those chunks on disk
+        for chunk in damaged:
+            f.seek(chunk.byte_offset)
+            f.write(b"\xff" * chunk.size)
+    out = tmp_path / "out" / "defo.h5"
+    out.parent.mkdir()
+    with caplog.at_level(logging.INFO, logger="mintpy_aedenoise"), pytest.raises(SystemExit) as exc:
+        main([paths["timeseries"], "--model", tiny_model_file, "-m", str(bad_mask), "-o", str(out),
+              "--tile-rows", "16"])
+    assert exc.value.code == 1
+    assert "strip 3/8" in caplog.text and "strip 4/8" not in caplog.text   # it failed mid-run
+    err = capsys.readouterr().err
+    assert str(bad_mask) in err and "cannot read rows 8-104" in err
+    assert list(out.parent.iterdir()) == []
+
+
+def test_template_options_and_command_line_precedence(ae_dataset, tiny_model_file, tmp_path):
+    _, paths = ae_dataset
+    template = tmp_path / "smallbaselineApp.cfg"
+    template.write_text(f"mintpy.aedenoise.model = {tiny_model_file}\nmintpy.aedenoise.overlap = 10\n"
+                        "mintpy.aedenoise.tileRows = 25\nmintpy.aedenoise.maskFile = no\n")
+    out = tmp_path / "defo.h5"
+    main([paths["timeseries"], "-t", str(template), "-o", str(out)])
+    with h5py.File(out, "r") as f:
+        assert (f.attrs["AE_MODEL"], f.attrs["AE_OVERLAP"], f.attrs["AE_TILE_ROWS"], f.attrs["AE_MASK_FILE"]) == \
+            (tiny_model_file, "10", "25", "none")
+    main([paths["timeseries"], "-t", str(template), "-o", str(out), "--overlap", "5"])   # the command line wins
+    with h5py.File(out, "r") as f:
+        assert (f.attrs["AE_OVERLAP"], f.attrs["AE_TILE_ROWS"]) == ("5", "25")
