@@ -1,7 +1,9 @@
 """Public Python API for scripts: denoise windows or whole series in memory.
 
->>> import mintpy_aedenoise as ae                                     # doctest: +SKIP
->>> maps = ae.denoise_series(series, dem, model="fault")              # doctest: +SKIP
+Example (``series`` is (n, H, W) LOS displacement in metres, ``dem`` is (H, W) metres)::
+
+    import mintpy_aedenoise as ae
+    maps = ae.denoise_series(series, dem, model="fault")     # (n - 8, H, W) metres
 """
 import functools
 

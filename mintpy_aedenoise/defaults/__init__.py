@@ -1,0 +1,1 @@
+"""Packaged defaults: the ``auto`` values of the ``mintpy.aedenoise.*`` template keys."""
