@@ -63,6 +63,12 @@ def read_sidecar(weights_file):
     for key in ("model", "kind", "min_package_version"):
         if key not in meta:
             raise ModelLoadError(f"{side}: sidecar lacks the '{key}' entry")
+    from .engine.normalise import NORMALISATION_VERSION
+
+    if meta.get("normalisation_version") != NORMALISATION_VERSION:
+        raise ModelLoadError(
+            f"{side}: weights trained with input normalisation version "
+            f"{meta.get('normalisation_version')}, this package uses {NORMALISATION_VERSION}")
     if _version_tuple(meta["min_package_version"]) > _version_tuple(__version__):
         raise ModelLoadError(
             f"{side}: these weights need mintpy_aedenoise >= {meta['min_package_version']}, "
@@ -71,6 +77,8 @@ def read_sidecar(weights_file):
 
 
 def save_model(model, weights_file, meta):
+    from .engine.normalise import NORMALISATION_VERSION
+
     """Write ``weights_file`` and its sidecar atomically (temporary files, then rename).
 
     Parameters
@@ -86,6 +94,7 @@ def save_model(model, weights_file, meta):
     meta = dict(meta)
     meta.setdefault("model", model.config_args)
     meta.setdefault("min_package_version", __version__)
+    meta.setdefault("normalisation_version", NORMALISATION_VERSION)
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
     tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
     tmp_s = side + ".tmp"

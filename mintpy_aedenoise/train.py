@@ -51,6 +51,7 @@ class TrainConfig:
     head: str = "kernel"
     snr_range: tuple = (0.03, 10.0)
     nan_fraction: float = 0.1
+    init_from: str = ""
     checkpoint_every: int = 500
     time_limit: float = 0.0
     validation_size: int = 512
@@ -197,6 +198,9 @@ def train(config, resume=False, dtype_policy="float32"):
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
                             seed=config.seed, head=config.head)
+        if config.init_from:
+            model.load_weights(config.init_from)
+            logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
     summary = model_summary(model)
     logger.info("model: %d parameters, %.0f FLOPs per pixel-window",
@@ -218,11 +222,12 @@ def train(config, resume=False, dtype_policy="float32"):
         _atomic_json(state_file, state)
         meta = {
             "kind": config.kind,
-            "normalisation": "mintpy_aedenoise.engine.normalise v1: per-frame mean removed, "
-                             "window RMS scale, DEM (h-mean)/max(std,10 m) and its square, validity mask",
+            "normalisation": "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means "
+                             "removed, window RMS scale, DEM (h-mean)/max(std,10 m) and its square, "
+                             "validity mask",
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
             "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
-                         "batch": config.batch, "lr_schedule": {
+                         "batch": config.batch, "init_from": config.init_from, "lr_schedule": {
                              "type": "linear warmup + cosine", "lr": config.lr,
                              "lr_min": config.lr_min, "warmup": config.warmup,
                              "total_steps": config.steps},

@@ -37,6 +37,8 @@ def create_parser(subparsers=None):
     parser.add_argument("--time-limit", type=float, default=0.0,
                         help="stop after this many minutes, 0 for none (default: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
+    parser.add_argument("--init-from", default="", metavar="WEIGHTS",
+                        help="warm start a new run from these .weights.h5 (same architecture)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
     return parser
 
@@ -58,7 +60,7 @@ def main(iargs=None):
 
     config = TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
                          lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
-                         checkpoint_every=inps.checkpoint_every, time_limit=inps.time_limit)
+                         checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit)
     path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
