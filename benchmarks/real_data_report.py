@@ -116,15 +116,10 @@ def years_between(d0, d1):
 
 # ---------------------------------------------------------------------------- scores
 def smooth(img, valid, sigma):
-    """NaN-aware Gaussian low-pass over the valid pixels (normalised convolution)."""
-    from scipy.ndimage import gaussian_filter
+    """Gaussian low-pass over the valid pixels (normalised convolution), NaN elsewhere."""
+    from mintpy_aedenoise.baselines import nan_gaussian_lowpass_space
 
-    w = valid.astype(np.float64)
-    num = gaussian_filter(np.where(valid, img, 0.0), sigma, mode="constant")
-    den = gaussian_filter(w, sigma, mode="constant")
-    out = np.full(img.shape, np.nan)
-    np.divide(num, den, out=out, where=valid & (den > 1e-6))
-    return out
+    return nan_gaussian_lowpass_space(np.where(valid, img, np.nan), sigma)
 
 
 def _slope(x, y):
@@ -181,7 +176,7 @@ def aligned(m, ref, valid):
 
 def main(iargs=None):
     args = create_parser().parse_args(iargs)
-    from mintpy_aedenoise.plots import save_panel_rows
+    from mintpy_aedenoise.plots import save_map_grid
 
     data_dir = os.path.abspath(args.data_dir)
     ts_file = os.path.join(data_dir, args.ts)
@@ -253,9 +248,9 @@ def main(iargs=None):
                          (f"denoised ({name})", aligned(maps[w], refs[w], valid)),
                          ("velocity x dt", np.where(valid, refs[w], np.nan))])
         png = os.path.join(args.out_dir, f"real_mexico_city_{name}.png")
-        save_panel_rows(png, grid, row_titles=[f"{s}-{e}" for s, e in zip(starts, ends)],
-                        suptitle=f"Mexico City S1, LOS (+ toward satellite), model {name}: "
-                                 f"{os.path.basename(models[name])}")
+        save_map_grid(png, grid, row_titles=[f"{s}-{e}" for s, e in zip(starts, ends)],
+                      suptitle=f"Mexico City S1, LOS (+ toward satellite), model {name}: "
+                               f"{os.path.basename(models[name])}")
         print(f"\nfigure: {png}", file=sys.stderr)
     return 0
 

@@ -96,10 +96,8 @@ def denoise_series(series, dem, model="fault", batch_size=64):
         (n, H, W) LOS displacement in metres, n >= 9.
     dem : array_like
         (H, W) elevation in metres.
-    model : str or keras.Model
-        "fault", "mogi", a ``*.weights.h5`` path, or a loaded model.
-    batch_size : int
-        Windows per forward pass.
+    model, batch_size
+        As in :func:`denoise_windows`.
 
     Returns
     -------

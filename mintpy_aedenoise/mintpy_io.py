@@ -279,6 +279,11 @@ def find_geometry_file(ts_file):
     the folder of ``ts_file``, then the same name next to it, then ``geo_geometryRadar.h5``
     for ``geo/geo_timeseries*.h5``.
 
+    Parameters
+    ----------
+    ts_file : str
+        The time-series file (its ``Y_FIRST`` attribute tells a geocoded one).
+
     Returns
     -------
     str or None
@@ -402,7 +407,7 @@ def read_height(path, rows, width, has_height=True):
         (y1 - y0, width) float32 metres.
     """
     if not has_height:
-        y0, y1 = (rows.start, rows.stop) if isinstance(rows, slice) else rows
+        _, y0, _, y1 = rows_to_box(rows, width)
         return np.zeros((y1 - y0, width), np.float32)
     return _read(path, width, rows, "height").astype(np.float32)
 

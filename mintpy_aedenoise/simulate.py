@@ -289,6 +289,15 @@ def _write_geometry(scene, atr, path, extra=None):
 def write_dataset(scene, out_dir, *, geocoded=False):
     """Write a :class:`Scene` as MintPy files in ``out_dir`` (created if needed).
 
+    Parameters
+    ----------
+    scene : Scene
+        From :func:`simulate_scene`.
+    out_dir : str
+        Output folder.
+    geocoded : bool
+        Geocoded metadata and ``geometryGeo.h5`` instead of ``geometryRadar.h5``.
+
     Returns
     -------
     dict

@@ -51,10 +51,14 @@ def test_missing_weights_fail_before_simulating(tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args", [["--dates", "8"], ["--size", "20", "80"], ["--amplitude", "0"]])
-def test_bad_options(args):
-    with pytest.raises(SystemExit):
+@pytest.mark.parametrize("args, message", [(["--dates", "8"], "--dates must be >= 9"),
+                                           (["--size", "20", "80"], "--size must be at least 48 x 48"),
+                                           (["--amplitude", "0"], "--amplitude must be > 0")])
+def test_bad_options(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
         demo.cmd_line_parse(args)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("n_dates", range(9, 40))

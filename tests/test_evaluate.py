@@ -45,7 +45,7 @@ def test_threshold_snr(r2, expected):
 def test_threshold_snr_sorts_levels_and_checks_shapes():
     assert ev.threshold_snr([10.0, 0.1, 1.0], [0.8, 0.1, 0.7]) == 1.0
     assert ev.threshold_snr([0.1, 1.0], [0.5, 0.7], bar=0.4) == 0.1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="matching non-empty 1-D arrays"):
         ev.threshold_snr([0.1, 1.0], [0.5])
 
 

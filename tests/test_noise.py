@@ -100,5 +100,5 @@ def test_decorrelation_mask_fraction_and_clustering():
     np.testing.assert_allclose(m.mean(axis=(1, 2)), 0.1, atol=0.01)
     # clustered: a bad pixel's right neighbour is bad far more often than chance
     assert (m[:, :, 1:] & m[:, :, :-1]).mean() / m.mean() > 0.5
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"fraction must be in \[0, 1\)"):
         decorrelation_mask(np.random.default_rng(0), 1, (8, 8), fraction=1.0)

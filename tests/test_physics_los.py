@@ -63,14 +63,14 @@ def test_nan_geometry_propagates():
 
 @pytest.mark.parametrize("inc", [-1.0, 91.0, np.array([30.0, 120.0])])
 def test_bad_incidence_raises(inc):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"incidence angle must be within \[0, 90\]"):
         enu2los(1.0, 0.0, 0.0, inc, 100.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"incidence angle must be within \[0, 90\]"):
         los_unit_vector(inc, 100.0)
 
 
 def test_bad_look_direction_raises():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="look_direction must be one of .* got 'up'"):
         los.heading2azimuth(-12.0, look_direction="up")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="look_direction must be one of .* got 'Right'"):
         los.azimuth2heading(102.0, look_direction="Right")

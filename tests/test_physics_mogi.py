@@ -83,10 +83,13 @@ def test_broadcasting_and_dtype():
     np.testing.assert_allclose(f32[2][0], out[2][1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("bad", [dict(depth=0.0), dict(depth=-5.0), dict(nu=0.0),
-                                 dict(nu=0.5), dict(dvol=np.nan),
-                                 dict(depth=np.array([1.0, 2.0, 3.0]))])
-def test_bad_parameters_raise(bad):
+@pytest.mark.parametrize("bad, reason", [
+    (dict(depth=0.0), "depth must be > 0"), (dict(depth=-5.0), "depth must be > 0"),
+    (dict(nu=0.0), "nu must be in"), (dict(nu=0.5), "nu must be in"),
+    (dict(dvol=np.nan), "dvol must be finite"),
+    (dict(depth=np.array([1.0, 2.0, 3.0])), "do not broadcast"),
+])
+def test_bad_parameters_raise(bad, reason):
     kw = {**dict(x0=0.0, y0=0.0, depth=1000.0, dvol=1e6), **bad}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"^mogi.displacement: .*{reason}"):
         mogi.displacement(np.array([0.0, 1.0]), 0.0, **kw)

@@ -366,19 +366,21 @@ GOOD = dict(x0=0.0, y0=0.0, depth=2000.0, strike=0.0, dip=45.0, length=1000.0,
             width=1000.0, slip=1.0)
 
 
-@pytest.mark.parametrize("bad", [
-    dict(length=0.0), dict(length=-1.0), dict(width=0.0),
-    dict(dip=-1.0), dict(dip=90.5), dict(nu=0.0), dict(nu=0.5), dict(nu=0.7),
-    dict(depth=300.0),                        # top edge at 300 - 500 sin(45) < 0
-    dict(depth=400.0, dip=90.0),              # top edge at -100
-    dict(depth=0.0, dip=0.0),                 # horizontal fault on the free surface
-    dict(depth=-10.0),
-    dict(slip=np.nan), dict(x0=np.inf),
-    dict(dip=np.array([45.0, 120.0])),        # one bad fault in a batch
-    dict(depth=np.array([2000.0, 2000.0, 2000.0])),  # does not broadcast with east (2,)
+@pytest.mark.parametrize("bad, reason", [
+    (dict(length=0.0), "length must be > 0"), (dict(length=-1.0), "length must be > 0"),
+    (dict(width=0.0), "width must be > 0"),
+    (dict(dip=-1.0), "dip must be within"), (dict(dip=90.5), "dip must be within"),
+    (dict(nu=0.0), "nu must be in"), (dict(nu=0.5), "nu must be in"), (dict(nu=0.7), "nu must be in"),
+    (dict(depth=300.0), "top edge is above"),                 # top edge at 300 - 500 sin(45) < 0
+    (dict(depth=400.0, dip=90.0), "top edge is above"),       # top edge at -100
+    (dict(depth=0.0, dip=0.0), "depth must be > 0"),          # horizontal fault on the free surface
+    (dict(depth=-10.0), "depth must be > 0"),
+    (dict(slip=np.nan), "slip must be finite"), (dict(x0=np.inf), "x0 must be finite"),
+    (dict(dip=np.array([45.0, 120.0])), "dip must be within"),              # one bad fault in a batch
+    (dict(depth=np.array([2000.0, 2000.0, 2000.0])), "do not broadcast"),   # with east (2,)
 ])
-def test_bad_parameters_raise(bad):
-    with pytest.raises(ValueError):
+def test_bad_parameters_raise(bad, reason):
+    with pytest.raises(ValueError, match=f"^okada.displacement: .*{reason}"):
         okada.displacement(np.array([0.0, 1.0]), 0.0, **{**GOOD, **bad})
 
 

@@ -64,7 +64,7 @@ def test_mintpy_tools_read_the_dataset(sim_dataset, tmp_path):
     _, paths = sim_dataset
     out = _run_tool("info.py", paths["timeseries"], cwd=tmp_path)
     assert "timeseries" in out and "20200101" in out
-    _run_tool("info.py", paths["geometry"], cwd=tmp_path)
+    assert "height" in _run_tool("info.py", paths["geometry"], cwd=tmp_path)
     _run_tool("view.py", paths["timeseries"], "--nodisplay", "-o", tmp_path / "ts.png", cwd=tmp_path)
     _run_tool("view.py", paths["geometry"], "height", "--nodisplay", "-o", tmp_path / "h.png", cwd=tmp_path)
     _run_tool("tsview.py", paths["timeseries"], "--nodisplay", "--yx", 10, 10, "--save", cwd=tmp_path)
@@ -123,5 +123,5 @@ def test_cli_refuses_existing_folder_without_force(tmp_path, capsys):
 
 def test_parse_event():
     assert parse_event("MOGI@1:2", 5) == ("mogi", 1, 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad event timing 'fault@0:3'"):
         parse_event("fault@0:3", 5)    # the first date is the reference: events start later

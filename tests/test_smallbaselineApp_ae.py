@@ -90,7 +90,7 @@ def test_simulate_cli_ifgram_flag(tmp_path):
     from mintpy_aedenoise.cli import simulate
 
     out = tmp_path / "sim"
-    simulate.main([str(out), "--size", "16", "16", "--dates", "9", "--ifgram", "--connections", "1"])
+    assert simulate.main([str(out), "--size", "16", "16", "--dates", "9", "--ifgram", "--connections", "1"]) == 0
     assert (out / "timeseries.h5").is_file() and (out / "geometryRadar.h5").is_file()
     with h5py.File(out / "inputs" / "ifgramStack.h5", "r") as f:
         assert f["unwrapPhase"].shape == (8, 16, 16)

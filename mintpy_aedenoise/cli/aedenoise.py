@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """aedenoise.py: denoise a MintPy time series with the convolutional auto-encoder."""
-import argparse
 import os
 import sys
+
+from ._parser import create_argument_parser
 
 PROG = "aedenoise.py"
 
@@ -44,11 +45,8 @@ def create_parser(subparsers=None):
     description = (synopsis + ":\nfor every window of 9 consecutive acquisitions, the deformation from its "
                    "first to its last date,\nwritten as a MintPy time series dated by the window end dates.")
     epilog = REFERENCE + "\n" + _template() + "\n" + EXAMPLE
-    kwargs = dict(description=description, epilog=epilog, formatter_class=argparse.RawTextHelpFormatter)
-    if subparsers is None:
-        parser = argparse.ArgumentParser(prog=PROG, **kwargs)
-    else:
-        parser = subparsers.add_parser("aedenoise", help=synopsis, **kwargs)
+    parser = create_argument_parser(PROG, "aedenoise", synopsis, description=description, epilog=epilog,
+                                    subparsers=subparsers)
 
     parser.add_argument("ts_file", metavar="TS_FILE|WORK_DIR",
                         help="MintPy time-series file (timeseries_ERA5_demErr.h5, >= 9 dates), or a\n"

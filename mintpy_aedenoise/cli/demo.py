@@ -43,11 +43,12 @@ The numbers printed for each event
 The ``noise`` line gives the RMS of the atmospheric noise on one date (median over dates,
 relative to the first date as MintPy references it) and in a 9-date window difference.
 """
-import argparse
 import logging
 import os
 import sys
 import time
+
+from ._parser import create_argument_parser
 
 EXAMPLE = """example:
   aedenoise_demo.py                             # writes demo_out/ with the shipped models
@@ -66,11 +67,12 @@ COLOUR_LIMIT = 1.3
 
 
 def create_parser(subparsers=None):
-    parser = argparse.ArgumentParser(
-        prog=PROG, formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE,
-        description="Simulate a MintPy dataset with a hidden slow-slip event and a Mogi source,\n"
-                    "denoise it with aedenoise.py (fault and mogi models), and report how well\n"
-                    "each event is recovered (figures and R^2 / RMS / peak numbers).")
+    synopsis = "Demo: hidden transients recovered from a simulated MintPy dataset."
+    description = ("Simulate a MintPy dataset with a hidden slow-slip event and a Mogi source,\n"
+                   "denoise it with aedenoise.py (fault and mogi models), and report how well\n"
+                   "each event is recovered (figures and R^2 / RMS / peak numbers).")
+    parser = create_argument_parser(PROG, "demo", synopsis, description=description, epilog=EXAMPLE,
+                                    subparsers=subparsers)
     parser.add_argument("out_dir", nargs="?", default="demo_out", help="output folder (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=2021, help="random seed of the simulation (default: %(default)s)")
     parser.add_argument("--size", type=int, nargs=2, metavar=("LENGTH", "WIDTH"), default=(160, 200),
@@ -162,8 +164,8 @@ def neighbourhood(truth, row, col, search=SEARCH_PX, threshold=THRESHOLD, margin
     length, width = truth.shape
     r0, r1 = max(0, int(row) - search), min(length, int(row) + search + 1)
     c0, c1 = max(0, int(col) - search), min(width, int(col) + search + 1)
-    box = np.abs(np.nan_to_num(truth[r0:r1, c0:c1]))
-    rows, cols = np.nonzero(box >= threshold * box.max()) if box.max() > 0 else ([], [])
+    crop = np.abs(np.nan_to_num(truth[r0:r1, c0:c1]))
+    rows, cols = np.nonzero(crop >= threshold * crop.max()) if crop.max() > 0 else ([], [])
     mask = np.zeros(truth.shape, bool)
     if len(rows):
         mask[max(0, r0 + rows.min() - margin):min(length, r0 + rows.max() + margin + 1),
@@ -217,7 +219,7 @@ def main(iargs=None):
     import numpy as np
 
     from ..denoise import resolve_weights
-    from ..plots import save_map_rows
+    from ..plots import save_map_grid
     from ..simulate import simulate_scene, write_dataset
     from ..store import ModelLoadError
     from . import aedenoise
@@ -289,12 +291,14 @@ def main(iargs=None):
 
     pngs = []
     for row, title, lim, ev in zip(rows, row_titles, limits, scene.events):
-        pngs.append(save_map_rows(os.path.join(inps.out_dir, f"demo_{ev.kind}.png"), [row], row_titles=[title],
-                                  vmax=[lim], suptitle=f"{LABELS[ev.kind]}: LOS deformation over the window "
-                                                       f"(+ toward the satellite)"))
-    pngs.insert(0, save_map_rows(os.path.join(inps.out_dir, "demo_events.png"), rows, row_titles=row_titles,
-                                 vmax=limits, suptitle="Hidden transients: naive difference, auto-encoder, truth "
-                                                       f"(LOS, colour scale +-{COLOUR_LIMIT} x true peak)"))
+        pngs.append(save_map_grid(os.path.join(inps.out_dir, f"demo_{ev.kind}.png"), [row], row_titles=[title],
+                                  colour_scale="row", vmax=[lim],
+                                  suptitle=f"{LABELS[ev.kind]}: LOS deformation over the window "
+                                           f"(+ toward the satellite)"))
+    pngs.insert(0, save_map_grid(os.path.join(inps.out_dir, "demo_events.png"), rows, row_titles=row_titles,
+                                 colour_scale="row", vmax=limits,
+                                 suptitle="Hidden transients: naive difference, auto-encoder, truth "
+                                          f"(LOS, colour scale +-{COLOUR_LIMIT} x true peak)"))
     lines.append(f"\nfigures: {', '.join(pngs)}")
     lines.append(f"time: simulation {t_sim:.1f} s, " +
                  ", ".join(f"aedenoise.py --model {k} {v:.1f} s" for k, v in t_model.items()) +

@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
 """aedenoise_evaluate.py: benchmark a model against classical estimators on synthetic windows."""
-import argparse
 import json
 import logging
 import os
 import sys
 import tempfile
 
-from ..store import PRETRAINED, pretrained_path
 from ..synthetic import KINDS
+from ._parser import create_argument_parser
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +29,8 @@ WEIGHTS_SUFFIX = ".weights.h5"
 def create_parser(subparsers=None):
     """Argument parser (a sub-command parser when ``subparsers`` is given)."""
     synopsis = "Benchmark a denoising model against classical estimators on synthetic windows."
-    kwargs = dict(description=synopsis, formatter_class=argparse.RawTextHelpFormatter,
-                  epilog=EXAMPLE)
-    if subparsers is None:
-        parser = argparse.ArgumentParser(prog="aedenoise_evaluate.py", **kwargs)
-    else:
-        parser = subparsers.add_parser("evaluate", help=synopsis, **kwargs)
+    parser = create_argument_parser("aedenoise_evaluate.py", "evaluate", synopsis, epilog=EXAMPLE,
+                                    subparsers=subparsers)
     parser.add_argument("--model", default="fault",
                         help="'fault', 'mogi' or a PATH.weights.h5 with its .json sidecar\n"
                              "(default: %(default)s)")
@@ -55,28 +50,18 @@ def create_parser(subparsers=None):
     return parser
 
 
-def weights_file_of(name):
-    """The weights file named by ``--model``; ValueError for a name that is neither."""
-    if name in PRETRAINED:
-        return pretrained_path(name)
-    if name.endswith(WEIGHTS_SUFFIX):
-        return name
-    raise ValueError(f"unknown model {name!r}: choose {' or '.join(PRETRAINED)}, "
-                     f"or give a PATH{WEIGHTS_SUFFIX}")
-
-
 def cmd_line_parse(iargs=None):
     """Parse and check the arguments; exits with a message naming the bad input."""
+    from ..denoise import resolve_weights
+
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
     if inps.levels < 1 or inps.per_level < 1:
         parser.error("--levels and --per-level must be >= 1")
-    try:
-        inps.weights_file = weights_file_of(inps.model)
+    try:       # unknown name, missing weights or a missing/unusable sidecar (ModelLoadError)
+        inps.weights_file = resolve_weights(inps.model)[0]
     except ValueError as err:
         parser.error(str(err))
-    if not os.path.isfile(inps.weights_file):
-        parser.error(f"{inps.weights_file}: weights file not found")
     for path in (inps.png, inps.json_file):
         folder = os.path.dirname(os.path.abspath(path)) if path else None
         if folder and not os.path.isdir(folder):

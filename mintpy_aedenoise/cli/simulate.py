@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """aedenoise_simulate.py: write a realistic synthetic MintPy dataset with transient events."""
-import argparse
 import os
 import shutil
 import sys
+
+from ._parser import create_argument_parser
 
 EXAMPLE = """example:
   # 200 x 300 pixels, 30 dates, one fault slow-slip event and one Mogi source at random times
@@ -28,11 +29,11 @@ EXAMPLE = """example:
 
 
 def create_parser(subparsers=None):
-    parser = argparse.ArgumentParser(
-        prog="aedenoise_simulate.py",
-        description="Simulate a MintPy time series (timeseries.h5, geometry, truth) with transient\n"
-                    "fault slip and Mogi sources and realistic atmospheric noise.",
-        formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
+    synopsis = "Simulate a MintPy dataset with transient deformation and atmospheric noise."
+    description = ("Simulate a MintPy time series (timeseries.h5, geometry, truth) with transient\n"
+                   "fault slip and Mogi sources and realistic atmospheric noise.")
+    parser = create_argument_parser("aedenoise_simulate.py", "simulate", synopsis, description=description,
+                                    epilog=EXAMPLE, subparsers=subparsers)
     parser.add_argument("out_dir", help="output folder")
     parser.add_argument("--size", nargs=2, type=int, metavar=("LENGTH", "WIDTH"), default=[128, 128],
                         help="scene size in pixels (default: %(default)s)")

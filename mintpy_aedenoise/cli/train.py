@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """aedenoise_train.py: train the fault or Mogi auto-encoder on synthetic windows."""
-import argparse
 import logging
 import sys
+
+from ._parser import create_argument_parser
 
 EXAMPLE = """example:
   # train the fault model for 20000 steps of 64 windows, checkpoint every 500 steps
@@ -17,9 +18,9 @@ EXAMPLE = """example:
 
 
 def create_parser(subparsers=None):
-    parser = argparse.ArgumentParser(
-        prog="aedenoise_train.py", description="Train the denoising auto-encoder on synthetic InSAR windows.",
-        formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
+    synopsis = "Train the denoising auto-encoder on synthetic InSAR windows."
+    parser = create_argument_parser("aedenoise_train.py", "train", synopsis, epilog=EXAMPLE,
+                                    subparsers=subparsers)
     parser.add_argument("--model", dest="kind", choices=("fault", "mogi"), required=True,
                         help="deformation source of the synthetic training data")
     parser.add_argument("--out", dest="out_dir", help="run folder (default: runs/<model>)")

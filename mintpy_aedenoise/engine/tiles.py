@@ -338,7 +338,7 @@ def blend_strip(predict, frames, dem, rows, image_shape, *, row_offset=0, patch=
         if mask.shape != dem.shape:
             raise ValueError(f"mask shape {mask.shape} does not match dem {dem.shape}")
 
-    n_win, n_t = frames.shape[:2]
+    n_win = frames.shape[0]
     w2 = np.outer(taper(patch, floor), taper(patch, floor))
     shape = (n_win, y1 - y0, width)
     num, den = np.zeros(shape), np.zeros(shape)
@@ -357,9 +357,11 @@ def blend_strip(predict, frames, dem, rows, image_shape, *, row_offset=0, patch=
         for block, p in zip(blocks, pred):
             a0, a1 = max(block.row_start, y0), min(block.row_stop, y1)
             c1 = min(block.col_stop, width)
-            ok = np.isfinite(p[:, a0 - block.row_start:a1 - block.row_start, :c1 - block.col_start])
-            val = np.where(ok, p[:, a0 - block.row_start:a1 - block.row_start, :c1 - block.col_start], 0.0)
-            w = w2[a0 - block.row_start:a1 - block.row_start, :c1 - block.col_start] * ok
+            # the part of the patch inside the output rows and the image
+            rr, cc = slice(a0 - block.row_start, a1 - block.row_start), slice(0, c1 - block.col_start)
+            ok = np.isfinite(p[:, rr, cc])
+            val = np.where(ok, p[:, rr, cc], 0.0)
+            w = w2[rr, cc] * ok
             out = (slice(None), slice(a0 - y0, a1 - y0), slice(block.col_start, c1))
             num[out] += w * val
             den[out] += w
