@@ -25,10 +25,11 @@ from typing import Optional
 
 from . import mintpy_io as mio
 from .engine import PATCH, blend_strip, input_rows, iter_blocks, iter_window_frames, window_dates
+from .store import resolve_weights
 from .synthetic import N_FRAMES
 from .version import __version__
 
-__all__ = ["DenoiseConfig", "resolve_weights", "run"]
+__all__ = ["DenoiseConfig", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,42 +86,6 @@ class DenoiseConfig:
             raise ValueError(f"overlap must be >= 0, got {self.overlap}")
         if self.patch is not None and self.patch < 8:
             raise ValueError(f"patch must be >= 8 pixels, got {self.patch}")
-
-
-def resolve_weights(model):
-    """Weights file and sidecar of a model name or path, without loading the weights.
-
-    Parameters
-    ----------
-    model : str
-        "fault", "mogi" or a ``*.weights.h5`` path.
-
-    Returns
-    -------
-    weights_file : str
-    meta : dict
-        The JSON sidecar.
-
-    Raises
-    ------
-    ValueError
-        Unknown model name.
-    ModelLoadError
-        Missing weights, missing/corrupt sidecar, or weights too new for this package.
-    """
-    from .store import PRETRAINED, ModelLoadError, pretrained_path, read_sidecar
-
-    model = os.fspath(model)
-    if model in PRETRAINED:
-        weights_file = pretrained_path(model)
-    elif model.endswith(".weights.h5"):
-        weights_file = model
-    else:
-        raise ValueError(f"unknown model {model!r}: choose {' or '.join(PRETRAINED)}, or give the path "
-                         "of a .weights.h5 file (with its .json sidecar)")
-    if not os.path.isfile(weights_file):
-        raise ModelLoadError(f"{weights_file}: weights file not found")
-    return weights_file, read_sidecar(weights_file)
 
 
 def run(config):

@@ -17,12 +17,13 @@ with no network access.
 import json
 import logging
 import os
+import tempfile
 from importlib import resources
 
 from .version import __version__
 
 __all__ = ["PRETRAINED", "ModelLoadError", "load_model", "save_model", "pretrained_path",
-           "read_sidecar"]
+           "read_sidecar", "resolve_weights", "sidecar_path", "write_json_atomic"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,23 @@ def pretrained_path(name):
     return str(resources.files("mintpy_aedenoise") / "weights" / f"{name}.weights.h5")
 
 
-def _sidecar_of(weights_file):
+def write_json_atomic(path, obj, allow_nan=True):
+    """Write ``obj`` as JSON to ``path`` through a temporary file in the same folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=True, allow_nan=allow_nan)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def sidecar_path(weights_file):
+    """The JSON sidecar path of ``NAME.weights.h5``: ``NAME.json``."""
     if not weights_file.endswith(".weights.h5"):
         raise ModelLoadError(f"{weights_file}: weights files must end with .weights.h5")
     return weights_file[: -len(".weights.h5")] + ".json"
@@ -52,7 +69,7 @@ def _sidecar_of(weights_file):
 
 def read_sidecar(weights_file):
     """Read and check the JSON sidecar next to ``weights_file``."""
-    side = _sidecar_of(weights_file)
+    side = sidecar_path(weights_file)
     if not os.path.isfile(side):
         raise ModelLoadError(f"{side}: sidecar JSON not found next to {weights_file}")
     try:
@@ -77,8 +94,6 @@ def read_sidecar(weights_file):
 
 
 def save_model(model, weights_file, meta):
-    from .engine.normalise import NORMALISATION_VERSION
-
     """Write ``weights_file`` and its sidecar atomically (temporary files, then rename).
 
     Parameters
@@ -90,19 +105,52 @@ def save_model(model, weights_file, meta):
     meta : dict
         Sidecar content; ``model`` and ``min_package_version`` are filled in when absent.
     """
-    side = _sidecar_of(weights_file)
+    from .engine.normalise import NORMALISATION_VERSION
+
+    side = sidecar_path(weights_file)
     meta = dict(meta)
     meta.setdefault("model", model.config_args)
     meta.setdefault("min_package_version", __version__)
     meta.setdefault("normalisation_version", NORMALISATION_VERSION)
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
     tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
-    tmp_s = side + ".tmp"
     model.save_weights(tmp_w)
-    with open(tmp_s, "w") as f:
-        json.dump(meta, f, indent=2, sort_keys=True)
     os.replace(tmp_w, weights_file)
-    os.replace(tmp_s, side)
+    write_json_atomic(side, meta)
+
+
+def resolve_weights(model):
+    """Weights file and sidecar of a model name or path, without loading the weights.
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+        "fault", "mogi" or a ``*.weights.h5`` path.
+
+    Returns
+    -------
+    weights_file : str
+    meta : dict
+        The JSON sidecar.
+
+    Raises
+    ------
+    ValueError
+        Unknown model name.
+    ModelLoadError
+        Missing weights, missing/corrupt sidecar, or weights too new for this package.
+    """
+    model = os.fspath(model)
+    if model in PRETRAINED:
+        weights_file = pretrained_path(model)
+    elif model.endswith(".weights.h5"):
+        weights_file = model
+    else:
+        raise ValueError(f"unknown model {model!r}: choose {' or '.join(PRETRAINED)}, or give the path "
+                         "of a .weights.h5 file (with its .json sidecar)")
+    if not os.path.isfile(weights_file):
+        raise ModelLoadError(f"{weights_file}: weights file not found")
+    return weights_file, read_sidecar(weights_file)
 
 
 def load_model(name="fault"):
@@ -110,7 +158,7 @@ def load_model(name="fault"):
 
     Parameters
     ----------
-    name : str
+    name : str or os.PathLike
         "fault", "mogi", or a path to ``*.weights.h5`` with its ``.json`` sidecar.
 
     Returns
@@ -120,15 +168,14 @@ def load_model(name="fault"):
 
     Raises
     ------
+    ValueError
+        Unknown model name.
     ModelLoadError
         Missing, corrupt or incompatible files (the message names the file).
     """
     from .model import build_model
 
-    weights_file = pretrained_path(name) if name in PRETRAINED else str(name)
-    if not os.path.isfile(weights_file):
-        raise ModelLoadError(f"{weights_file}: weights file not found")
-    meta = read_sidecar(weights_file)
+    weights_file, meta = resolve_weights(name)
     model = build_model(**meta["model"])
     try:
         model.load_weights(weights_file)

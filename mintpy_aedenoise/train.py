@@ -23,7 +23,7 @@ import numpy as np
 
 from .engine import normalise_windows
 from .metrics import r2_per_window
-from .store import save_model
+from .store import save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
 __all__ = ["TrainConfig", "make_batch", "train", "validation_set", "LOSS_EPS"]
@@ -151,13 +151,6 @@ def _validate(model, val):
     return out
 
 
-def _atomic_json(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)
-
-
 def train(config, resume=False, dtype_policy="float32"):
     """Train (or resume) a model; returns the path of the exported weights.
 
@@ -219,7 +212,7 @@ def train(config, resume=False, dtype_policy="float32"):
         state["history"].append({"step": step, "samples": step * config.batch, **metrics})
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
-        _atomic_json(state_file, state)
+        write_json_atomic(state_file, state)
         meta = {
             "kind": config.kind,
             "normalisation": "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means "

@@ -218,7 +218,7 @@ def main(iargs=None):
     t0 = time.time()
     import numpy as np
 
-    from ..denoise import resolve_weights
+    from ..store import resolve_weights
     from ..plots import save_map_grid
     from ..simulate import simulate_scene, write_dataset
     from ..store import ModelLoadError

@@ -1,10 +1,8 @@
 #!/usr/bin/env python3
 """aedenoise_evaluate.py: benchmark a model against classical estimators on synthetic windows."""
-import json
 import logging
 import os
 import sys
-import tempfile
 
 from ..synthetic import KINDS
 from ._parser import create_argument_parser
@@ -52,7 +50,7 @@ def create_parser(subparsers=None):
 
 def cmd_line_parse(iargs=None):
     """Parse and check the arguments; exits with a message naming the bad input."""
-    from ..denoise import resolve_weights
+    from ..store import resolve_weights
 
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
@@ -70,31 +68,14 @@ def cmd_line_parse(iargs=None):
     return inps
 
 
-def write_json_atomic(path, obj):
-    """Write ``obj`` as JSON to ``path`` through a temporary file in the same folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2, sort_keys=True, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def update_sidecar(weights_file, evaluation):
     """Store ``evaluation`` under "evaluation" in the sidecar of ``weights_file``, atomically."""
-    from ..store import read_sidecar
+    from ..store import read_sidecar, sidecar_path, write_json_atomic
 
-    read_sidecar(weights_file)  # raises ModelLoadError naming the sidecar when it is unusable
-    side = weights_file[: -len(WEIGHTS_SUFFIX)] + ".json"
-    with open(side) as f:
-        meta = json.load(f)
+    meta = read_sidecar(weights_file)  # raises ModelLoadError naming the sidecar when it is unusable
+    side = sidecar_path(weights_file)
     meta["evaluation"] = evaluation
-    write_json_atomic(side, meta)
+    write_json_atomic(side, meta, allow_nan=False)
     return side
 
 
@@ -103,7 +84,7 @@ def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .. import evaluate as ev
-    from ..store import ModelLoadError, load_model
+    from ..store import ModelLoadError, load_model, write_json_atomic
 
     try:
         model = load_model(inps.weights_file)
