@@ -53,6 +53,9 @@ def write_json_atomic(path, obj, allow_nan=True):
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=2, sort_keys=True, allow_nan=allow_nan)
             f.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)     # mkstemp makes 0600 files; use the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -93,6 +96,17 @@ def read_sidecar(weights_file):
     return meta
 
 
+def _inference_copy(model):
+    """The same network without optimiser state (a compiled model saves Adam's moments too)."""
+    from .model import build_model
+
+    if getattr(model, "optimizer", None) is None:
+        return model
+    copy = build_model(**model.config_args)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def save_model(model, weights_file, meta):
     """Write ``weights_file`` and its sidecar atomically (temporary files, then rename).
 
@@ -114,7 +128,7 @@ def save_model(model, weights_file, meta):
     meta.setdefault("normalisation_version", NORMALISATION_VERSION)
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
     tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
-    model.save_weights(tmp_w)
+    _inference_copy(model).save_weights(tmp_w)
     os.replace(tmp_w, weights_file)
     write_json_atomic(side, meta)
 
