@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from .engine import normalise_windows
+from .engine import OVERLAP, PATCH, blend_image, normalise_windows
 from .synthetic import N_FRAMES
 
 __all__ = ["denoise_windows", "denoise_series", "resolve_model"]
@@ -49,7 +49,7 @@ def predict_normalised(model, series, dem, batch_size=64):
     return np.where(valid, out, np.nan).astype(np.float32)
 
 
-def denoise_windows(windows, dem, model="fault", batch_size=64):
+def denoise_windows(windows, dem, model="fault", batch_size=64, overlap=OVERLAP):
     """Cumulative deformation of each 9-acquisition window.
 
     Parameters
@@ -62,7 +62,10 @@ def denoise_windows(windows, dem, model="fault", batch_size=64):
     model : str or keras.Model
         "fault", "mogi", a ``*.weights.h5`` path, or a loaded model.
     batch_size : int
-        Windows per forward pass.
+        Patches per forward pass.
+    overlap : int
+        Overlap in pixels of the 40 x 40 px patches when H or W differs from 40 (see
+        :mod:`mintpy_aedenoise.engine.tiles`).
 
     Returns
     -------
@@ -80,15 +83,29 @@ def denoise_windows(windows, dem, model="fault", batch_size=64):
         raise ValueError(f"dem shape {dem.shape} does not match windows {windows.shape}: "
                          f"expected {(windows.shape[0],) + windows.shape[2:]} or {windows.shape[2:]}")
     _check_finite(windows, "windows")
-    return predict_normalised(resolve_model(model), windows, dem, batch_size=batch_size)
+    model = resolve_model(model)
+    patch = getattr(model, "meta", {}).get("inference", {}).get("patch", PATCH)
+    if windows.shape[-2:] == (patch, patch):
+        return predict_normalised(model, windows, dem, batch_size=batch_size)
+    # larger (or smaller) maps: 40 x 40 patches normalised one by one, exactly as in training,
+    # blended on the engine's global grid (the same path as aedenoise.py)
+    predict = functools.partial(predict_normalised, model, batch_size=batch_size)
+    out = np.empty(windows.shape[:1] + windows.shape[2:], np.float32)
+    if np.ptp(dem, axis=0).max() == 0:       # one DEM for every window: one blended pass
+        out[:] = blend_image(predict, windows, dem[0], patch=patch, overlap=overlap, batch_size=batch_size)[0]
+    else:
+        for i in range(len(windows)):
+            out[i] = blend_image(predict, windows[i:i + 1], dem[i], patch=patch, overlap=overlap,
+                                 batch_size=batch_size)[0][0]
+    return out
 
 
 def denoise_series(series, dem, model="fault", batch_size=64):
     """Sliding-window deformation maps of a whole series (a moving integral of deformation).
 
-    Each output map is the deformation between acquisitions ``i`` and ``i + 8``, computed on the
-    whole scene at once (the network is fully convolutional). For scenes larger than memory,
-    use :func:`mintpy_aedenoise.denoise.run` on files, which tiles in space.
+    Each output map is the deformation between acquisitions ``i`` and ``i + 8``, from 40 x 40 px
+    patches blended exactly as ``aedenoise.py`` does. For scenes larger than memory, use
+    :func:`mintpy_aedenoise.denoise.run` on files, which also streams strips of rows.
 
     Parameters
     ----------

@@ -1,0 +1,72 @@
+"""Public Python API: shapes, errors, and the same patching as aedenoise.py."""
+import functools
+
+import numpy as np
+import pytest
+
+import mintpy_aedenoise as ae
+from mintpy_aedenoise.api import predict_normalised
+from mintpy_aedenoise.engine import blend_image
+from mintpy_aedenoise.synthetic import generate_windows
+
+
+@pytest.fixture(scope="module")
+def series():
+    rng = np.random.default_rng(3)
+    return (rng.normal(size=(11, 50, 60)) * 0.01).astype(np.float32), rng.uniform(0, 500, (50, 60)).astype(np.float32)
+
+
+def test_denoise_windows_on_training_sized_windows(tiny_model):
+    b = generate_windows(np.random.default_rng(0), 3, kind="mogi")
+    out = ae.denoise_windows(b.series, b.dem, model=tiny_model)
+    assert out.shape == (3, 40, 40) and out.dtype == np.float32 and np.isfinite(out).all()
+    # scale equivariance: metres in, metres out
+    np.testing.assert_allclose(ae.denoise_windows(10 * b.series, b.dem, model=tiny_model), 10 * out,
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_denoise_series_matches_the_engine(series, tiny_model):
+    ts, dem = series
+    maps = ae.denoise_series(ts, dem, model=tiny_model)
+    assert maps.shape == (3, 50, 60)
+    windows = np.stack([ts[k:k + 9] for k in range(3)])
+    expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, dem)[0]
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-7)
+    # each map depends only on its own 9 dates
+    np.testing.assert_allclose(ae.denoise_series(ts[1:10], dem, model=tiny_model)[0], maps[1], rtol=1e-5, atol=1e-7)
+
+
+def test_nan_pixels_come_out_nan(series, tiny_model):
+    ts, dem = series
+    ts = ts.copy()
+    ts[4, 10, 12] = np.nan
+    maps = ae.denoise_series(ts, dem, model=tiny_model)
+    assert np.isnan(maps[:, 10, 12]).all() and np.isfinite(maps[:, 30, 30]).all()
+
+
+def test_model_by_path(series, tiny_model_file):
+    ts, dem = series
+    assert ae.denoise_series(ts[:9], dem, model=str(tiny_model_file)).shape == (1, 50, 60)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda ts, dem: (ts[:8], dem), "at least 9"),
+    (lambda ts, dem: (ts[0], dem), "shape"),
+    (lambda ts, dem: (ts, dem[:10]), "dem shape"),
+    (lambda ts, dem: (np.full_like(ts, np.nan), dem), "no finite"),
+])
+def test_bad_input_raises_value_error(series, tiny_model, bad, match):
+    ts, dem = bad(*series)
+    with pytest.raises(ValueError, match=match):
+        ae.denoise_series(ts, dem, model=tiny_model)
+
+
+def test_unknown_model_name(series):
+    with pytest.raises(ValueError, match="unknown model"):
+        ae.denoise_series(*series, model="volcano")
+
+
+def test_shipped_models_load_offline():
+    for name in ("fault", "mogi"):
+        m = ae.load_model(name)
+        assert m.meta["kind"] == name and m.meta["normalisation_version"] == 2
