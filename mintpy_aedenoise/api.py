@@ -77,7 +77,8 @@ def denoise_windows(windows, dem, model="fault", batch_size=64, overlap=OVERLAP)
     if windows.ndim != 4 or windows.shape[1] != N_FRAMES:
         raise ValueError(f"windows must have shape (B, {N_FRAMES}, H, W), got {windows.shape}")
     dem = np.asarray(dem, dtype=np.float32)
-    if dem.ndim == 2:
+    shared_dem = dem.ndim == 2
+    if shared_dem:
         dem = np.broadcast_to(dem, (windows.shape[0],) + dem.shape)
     if dem.shape != (windows.shape[0],) + windows.shape[2:]:
         raise ValueError(f"dem shape {dem.shape} does not match windows {windows.shape}: "
@@ -91,7 +92,7 @@ def denoise_windows(windows, dem, model="fault", batch_size=64, overlap=OVERLAP)
     # blended on the engine's global grid (the same path as aedenoise.py)
     predict = functools.partial(predict_normalised, model, batch_size=batch_size)
     out = np.empty(windows.shape[:1] + windows.shape[2:], np.float32)
-    if np.ptp(dem, axis=0).max() == 0:       # one DEM for every window: one blended pass
+    if shared_dem:                           # one DEM for every window: one blended pass
         out[:] = blend_image(predict, windows, dem[0], patch=patch, overlap=overlap, batch_size=batch_size)[0]
     else:
         for i in range(len(windows)):

@@ -137,11 +137,9 @@ class _Producer:
 
 
 def _validate(model, val):
-    from .engine import normalise_windows as norm
+    from .api import predict_normalised
 
-    x, scale, _ = norm(val.series, val.dem)
-    pred = model.predict(x, batch_size=128, verbose=0)[..., 0] * scale[:, None, None]
-    r2 = r2_per_window(pred, val.target)
+    r2 = r2_per_window(predict_normalised(model, val.series, val.dem, batch_size=128), val.target)
     bins = [(0.03, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0)]
     out = {}
     for lo, hi in bins:
