@@ -7,6 +7,15 @@ deformation (:func:`mintpy_aedenoise.metrics.r2_per_window`), and R^2 is average
 for the network and for each estimator of :data:`mintpy_aedenoise.baselines.ESTIMATORS`. The
 headline number is the SNR from which the mean R^2 stays above 0.6 (:func:`threshold_snr`).
 
+Relative R^2
+------------
+The protocol scores the absolute level of each 40x40 window. InSAR cannot observe a constant
+over a window (each date is relative to a reference point, usually far outside it), and the
+engine removes every frame's window mean on purpose, so the network can only infer the level
+of a window from the shape of the signal. As a diagnostic, every estimator is also scored on
+the deformation relative to the window mean (``r2_per_window(..., relative=True)``): the gap
+between the two scores is the error in the window's level, the rest is the error in its shape.
+
 Held-out seeds
 --------------
 Training seeds its batches with ``numpy.random.default_rng([seed, step])`` (``step`` <
@@ -127,6 +136,8 @@ class EvaluationResult:
     window_r2 : dict of str to numpy.ndarray
         Estimator name ("network" first, then the baselines) -> (L, per_level) R^2 of every
         window.
+    window_r2_relative : dict of str to numpy.ndarray or None
+        The same, scored relative to the window mean (see the module notes).
     bar : float
         Quality bar for :meth:`thresholds`.
     wall_s : float
@@ -138,40 +149,56 @@ class EvaluationResult:
     per_level: int
     levels: np.ndarray
     window_r2: dict
+    window_r2_relative: dict = None
     bar: float = R2_BAR
     wall_s: float = 0.0
     mean_r2: dict = field(init=False)
+    mean_r2_relative: dict = field(init=False)
 
     def __post_init__(self):
         self.levels = np.asarray(self.levels, dtype=np.float64)
         self.mean_r2 = {name: _finite_mean(r2) for name, r2 in self.window_r2.items()}
+        self.mean_r2_relative = {name: _finite_mean(r2)
+                                 for name, r2 in (self.window_r2_relative or {}).items()}
+
+    def _means(self, relative):
+        if relative and not self.mean_r2_relative:
+            raise ValueError("this result has no relative scores")
+        return self.mean_r2_relative if relative else self.mean_r2
 
     @property
     def names(self):
         """Estimator names in report order."""
         return list(self.window_r2)
 
-    def thresholds(self, bar=None):
+    def thresholds(self, bar=None, relative=False):
         """Estimator name -> :func:`threshold_snr` (None where never reached)."""
         bar = self.bar if bar is None else bar
-        return {name: threshold_snr(self.levels, r2, bar) for name, r2 in self.mean_r2.items()}
+        return {name: threshold_snr(self.levels, r2, bar)
+                for name, r2 in self._means(relative).items()}
 
-    def r2_at(self, snr):
+    def r2_at(self, snr, relative=False):
         """Estimator name -> mean R^2 interpolated linearly in log SNR (NaN outside the levels)."""
         x = np.log(self.levels)
         inside = x[0] <= np.log(snr) <= x[-1]
         return {name: float(np.interp(np.log(snr), x, r2)) if inside else float("nan")
-                for name, r2 in self.mean_r2.items()}
+                for name, r2 in self._means(relative).items()}
 
     def to_dict(self):
         """JSON-ready summary (non-finite numbers become None; per-window R^2 left out)."""
-        return {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
+        out = {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
                 "n_levels": int(self.levels.size), "bar": float(self.bar),
                 "snr": _json_floats(self.levels),
                 "mean_r2": {name: _json_floats(r2) for name, r2 in self.mean_r2.items()},
                 "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
                 "summary": summary_line(self)}
+        if self.mean_r2_relative:
+            out.update(mean_r2_relative={name: _json_floats(r2)
+                                         for name, r2 in self.mean_r2_relative.items()},
+                       threshold_snr_relative=self.thresholds(relative=True),
+                       summary_relative=summary_line(self, relative=True))
+        return out
 
 
 def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01,
@@ -216,6 +243,7 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
         logger.warning("model trained on %r windows, evaluated on %r windows", trained_on, kind)
     names = [NETWORK, *estimators]
     r2 = {name: np.full((levels.size, per_level), np.nan) for name in names}
+    r2_rel = {name: np.full((levels.size, per_level), np.nan) for name in names}
     start = time.perf_counter()
     for i, snr in enumerate(levels):
         rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + i])
@@ -228,12 +256,13 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
             mask &= np.isfinite(p)
         for name, p in preds.items():
             r2[name][i] = r2_per_window(p, batch.target, mask)
+            r2_rel[name][i] = r2_per_window(p, batch.target, mask, relative=True)
         logger.debug("SNR %.3g: %s", snr, ", ".join(f"{n} {_finite_mean(r2[n][i]):.3f}"
                                                     for n in names))
     wall = time.perf_counter() - start
     logger.info("evaluated %d windows of kind %s in %.1f s", levels.size * per_level, kind, wall)
     return EvaluationResult(kind=kind, seed=seed, per_level=per_level, levels=levels,
-                            window_r2=r2, wall_s=wall)
+                            window_r2=r2, window_r2_relative=r2_rel, wall_s=wall)
 
 
 def format_table(result):
@@ -247,11 +276,14 @@ def format_table(result):
     Returns
     -------
     str
-        The table, with a header line and no trailing newline.
+        The table, with a header line and no trailing newline; a last column gives the
+        network's relative R^2 when the result has it.
     """
     names = result.names
     columns = [["SNR", *(f"{snr:.4f}" for snr in result.levels)]]
     columns += [[name, *(f"{v:.3f}" for v in result.mean_r2[name])] for name in names]
+    if NETWORK in result.mean_r2_relative:
+        columns.append([f"{NETWORK}_rel", *(f"{v:.3f}" for v in result.mean_r2_relative[NETWORK])])
     widths = [max(len(c) for c in col) + 2 for col in columns]
     rows = zip(*columns)
     return "\n".join("".join(f"{c:>{w}}" for c, w in zip(row, widths)) for row in rows)
@@ -261,8 +293,10 @@ def _fmt_snr(value):
     return "never" if value is None else f"{value:.3g}"
 
 
-def summary_line(result):
+def summary_line(result, relative=False):
     """One line: the network's threshold SNR, the baselines' thresholds, R^2 at SNR 0.1 and 1.
+
+    With ``relative=True`` the line quotes the scores relative to the window mean, and says so.
 
     Examples
     --------
@@ -272,16 +306,17 @@ def summary_line(result):
     >>> summary_line(r)
     'fault: R2>=0.6 from SNR 0.1 (network); naive 10; mean R2 at SNR 0.1: network 0.70, naive -5.00; at SNR 1: network 0.80, naive 0.20'
     """
-    thr = result.thresholds()
+    thr = result.thresholds(relative=relative)
     bar = f"{result.bar:g}"
     baselines = ", ".join(f"{n} {_fmt_snr(thr[n])}" for n in result.names if n != NETWORK)
-    parts = [f"{result.kind}: R2>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
+    score = "relative R2 (window mean removed)" if relative else "R2"
+    parts = [f"{result.kind}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
     if baselines:
         parts.append(baselines)
     for k, snr in enumerate(SUMMARY_SNRS):
         if not result.levels[0] <= snr <= result.levels[-1]:
             continue
-        at = result.r2_at(snr)
+        at = result.r2_at(snr, relative=relative)
         head = "mean R2 at SNR" if k == 0 else "at SNR"
         parts.append(f"{head} {snr:g}: " + ", ".join(f"{n} {v:.2f}" for n, v in at.items()))
     return "; ".join(parts)

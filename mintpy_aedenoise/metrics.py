@@ -4,7 +4,7 @@ import numpy as np
 __all__ = ["r2_per_window"]
 
 
-def r2_per_window(pred, target, mask=None):
+def r2_per_window(pred, target, mask=None, relative=False):
     """Coefficient of determination of each window, ``1 - SS_res / SS_tot``.
 
     Parameters
@@ -13,6 +13,11 @@ def r2_per_window(pred, target, mask=None):
         (B, H, W) predictions and truth.
     mask : numpy.ndarray or None
         (B, H, W) bool, pixels to score (default: where both are finite).
+    relative : bool
+        Score the deformation *relative to the window mean*: the prediction and the truth
+        each lose their mean over the scored pixels first, so a constant offset of the whole
+        window (unobservable in InSAR, which measures relative to a reference point) is not
+        counted as an error.
 
     Returns
     -------
@@ -24,6 +29,8 @@ def r2_per_window(pred, target, mask=None):
     >>> t = np.arange(8.0).reshape(1, 2, 4)
     >>> r2_per_window(t, t).tolist(), r2_per_window(np.zeros_like(t) + t.mean(), t).tolist()
     ([1.0], [0.0])
+    >>> r2_per_window(t + 5.0, t).round(2).tolist(), r2_per_window(t + 5.0, t, relative=True).tolist()
+    ([-3.76], [1.0])
     """
     pred = np.asarray(pred, np.float64)
     target = np.asarray(target, np.float64)
@@ -34,6 +41,8 @@ def r2_per_window(pred, target, mask=None):
     t = np.where(mask, target, 0.0)
     p = np.where(mask, pred, 0.0)
     tmean = t.sum(axis=(1, 2)) / n
+    if relative:
+        p = p - ((p.sum(axis=(1, 2)) / n)[:, None, None] - tmean[:, None, None])
     ss_tot = (((t - tmean[:, None, None]) * m) ** 2).sum(axis=(1, 2))
     ss_res = (((p - t) * m) ** 2).sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):

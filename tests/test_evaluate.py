@@ -76,6 +76,11 @@ def test_evaluate_shapes_and_values(result):
     assert all(result.mean_r2[name][0] < 0 for name in ESTIMATORS)
     assert result.thresholds()["naive"] == pytest.approx(10.0)
     assert result.thresholds()["network"] is None
+    # relative to the window mean, a constant prediction scores exactly 0, and no estimator
+    # scores worse than in absolute terms by more than round-off
+    np.testing.assert_allclose(result.window_r2_relative["network"], 0.0, atol=1e-9)
+    for name in ESTIMATORS:
+        assert np.all(result.window_r2_relative[name] >= result.window_r2[name] - 1e-9)
 
 
 def test_evaluate_is_reproducible(tiny_model, result):
@@ -98,7 +103,7 @@ def test_evaluate_rejects_bad_arguments(tiny_model):
 def test_reports(result, tmp_path):
     table = ev.format_table(result).splitlines()
     assert len(table) == 1 + 3
-    assert table[0].split() == ["SNR", *result.names]
+    assert table[0].split() == ["SNR", *result.names, "network_rel"]
     assert table[-1].split()[0] == "10.0000"
     line = ev.summary_line(result)
     assert "\n" not in line
@@ -108,7 +113,10 @@ def test_reports(result, tmp_path):
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["threshold_snr"]["naive"] == pytest.approx(10.0)
     assert d["snr"] == pytest.approx([0.1, 1.0, 10.0]) and d["summary"] == line
-    assert set(d["mean_r2"]) == set(result.names)
+    assert set(d["mean_r2"]) == set(result.names) == set(d["mean_r2_relative"])
+    rel = ev.summary_line(result, relative=True)
+    assert rel.startswith("fault: relative R2 (window mean removed)>=0.6 from SNR never (network)")
+    assert d["summary_relative"] == rel and d["threshold_snr_relative"]["network"] is None
     png = ev.plot(result, str(tmp_path / "r2.png"))
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -130,7 +138,8 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     assert main(["--model", saved_model, "--levels", "2", "--per-level", "2",
                  "--png", str(png), "--json", str(js), "--update-sidecar"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].split()[:2] == ["SNR", "network"] and len(out) == 1 + 2 + 1
+    assert out[0].split()[:2] == ["SNR", "network"] and len(out) == 1 + 2 + 2
+    assert out[-2].startswith("mogi: relative R2 (window mean removed)>=0.6 from SNR ")
     assert out[-1].startswith("mogi: R2>=0.6 from SNR ")      # kind from the sidecar
     assert png.stat().st_size > 0
     data = json.loads(js.read_text())

@@ -80,7 +80,8 @@ def update_sidecar(weights_file, evaluation):
 
 
 def main(iargs=None):
-    """Run the benchmark; prints the table, then the one-line summary as the last line."""
+    """Run the benchmark; prints the table, the relative-R^2 summary, then the protocol's
+    one-line summary as the last line."""
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .. import evaluate as ev
@@ -111,6 +112,7 @@ def main(iargs=None):
         side = update_sidecar(inps.weights_file, summary)
         logger.info("evaluation stored in %s", side)
     print(ev.format_table(result))
+    print(summary["summary_relative"])
     print(summary["summary"])
     return 0
 
