@@ -6,6 +6,7 @@ Example (``series`` is (n, H, W) LOS displacement in metres, ``dem`` is (H, W) m
     maps = ae.denoise_series(series, dem, model="fault")     # (n - 8, H, W) metres
 """
 import functools
+import os
 
 import numpy as np
 
@@ -16,16 +17,29 @@ __all__ = ["denoise_windows", "denoise_series", "resolve_model"]
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_pretrained(name):
+def _cached_model(weights_file, stamp):
     from .store import load_model
 
-    return load_model(name)
+    return load_model(weights_file)
+
+
+def _stamp(path):
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
 
 
 def resolve_model(model):
-    """A loaded model from a name ("fault", "mogi"), a ``*.weights.h5`` path or a model object."""
-    if isinstance(model, str):
-        return _cached_pretrained(model)
+    """A loaded model from a name ("fault", "mogi"), a ``*.weights.h5`` path or a model object.
+
+    Loaded models are cached by path, weights and sidecar modification time and size, so a
+    script that calls the API repeatedly loads each model once, and weights rewritten at the
+    same path (a training run's export) are picked up.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        from .store import resolve_weights, sidecar_path
+
+        weights_file = os.path.abspath(resolve_weights(model)[0])
+        return _cached_model(weights_file, _stamp(weights_file) + _stamp(sidecar_path(weights_file)))
     if not hasattr(model, "predict"):
         raise ValueError(f"model must be 'fault', 'mogi', a .weights.h5 path or a Keras model, got {type(model)}")
     return model

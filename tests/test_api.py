@@ -49,6 +49,26 @@ def test_model_by_path(series, tiny_model_file):
     assert ae.denoise_series(ts[:9], dem, model=str(tiny_model_file)).shape == (1, 50, 60)
 
 
+def test_weights_rewritten_at_the_same_path_are_reloaded(series, tiny_model, tmp_path):
+    from mintpy_aedenoise.api import resolve_model
+    from mintpy_aedenoise.store import save_model
+
+    ts, dem = series
+    path = str(tmp_path / "run.weights.h5")
+    save_model(tiny_model, path, {"kind": "fault"})
+    first = ae.denoise_series(ts[:9], dem, model=path)
+    assert resolve_model(path) is resolve_model(path)          # loaded once
+    head = tiny_model.get_layer("kernel")
+    kernel, bias = head.get_weights()
+    head.set_weights([2 * kernel, bias])
+    try:
+        save_model(tiny_model, path, {"kind": "fault", "note": "rewritten"})
+    finally:
+        head.set_weights([kernel, bias])
+    assert resolve_model(path).meta["note"] == "rewritten"
+    assert not np.allclose(ae.denoise_series(ts[:9], dem, model=path), first)
+
+
 @pytest.mark.parametrize("bad, match", [
     (lambda ts, dem: (ts[:8], dem), "at least 9"),
     (lambda ts, dem: (ts[0], dem), "shape"),
