@@ -26,7 +26,7 @@ from .metrics import r2_per_window
 from .store import save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "LOSS_EPS"]
+__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,46 @@ def validation_set(config):
     rng = np.random.default_rng([config.seed, VALIDATION_SEED_OFFSET])
     b = generate_windows(rng, config.validation_size, kind=config.kind, snr_range=(0.03, 10.0))
     return b
+
+
+def warm_start_lineage(init_from):
+    """Windows seen by the weights a run starts from, and by their own ancestors.
+
+    Parameters
+    ----------
+    init_from : str
+        ``*.weights.h5`` given to ``--init-from`` ("" for a run from scratch).
+
+    Returns
+    -------
+    lineage : list of dict
+        One entry per ancestor, newest first: its weights file, seed, steps and the windows
+        it saw in its own run (empty when starting from scratch or when the donor has no
+        readable sidecar).
+    total : int
+        Windows seen by the donor including its ancestors (0 from scratch).
+
+    Examples
+    --------
+    >>> warm_start_lineage("")
+    ([], 0)
+    """
+    if not init_from:
+        return [], 0
+    from .store import ModelLoadError, read_sidecar
+
+    try:
+        training = read_sidecar(init_from).get("training", {})
+    except (ModelLoadError, ValueError):
+        logger.warning("%s: no readable sidecar, the warm start's history is not recorded", init_from)
+        return [], 0
+    own = int(training.get("samples_seen", 0))
+    ancestors = training.get("warm_start_lineage", [])
+    if isinstance(ancestors, dict):      # weights written before the lineage was a list
+        ancestors = [{"weights": k, "samples_seen": v} for k, v in ancestors.items()]
+    lineage = [{"weights": init_from, "seed": training.get("seed"), "steps": training.get("steps"),
+                "samples_seen": own}, *ancestors]
+    return lineage, int(training.get("samples_seen_total", own))
 
 
 def _lr_at(step, config):
@@ -197,6 +237,9 @@ def train(config, resume=False, dtype_policy="float32"):
     logger.info("model: %d parameters, %.0f FLOPs per pixel-window",
                 summary["parameters"], summary["flops_per_pixel_window"])
 
+    if "lineage" not in state:     # read once: a resumed run keeps it even if the donor changed
+        state["lineage"], state["donor_samples"] = warm_start_lineage(config.init_from)
+    lineage, donor_total = state["lineage"], state["donor_samples"]
     val = validation_set(config)
     producer = _Producer(config, state["step"])
     t_start = time.time()
@@ -218,6 +261,8 @@ def train(config, resume=False, dtype_policy="float32"):
                              "validity mask",
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
             "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
+                         "samples_seen_total": donor_total + step * config.batch,
+                         "warm_start_lineage": lineage,
                          "batch": config.batch, "init_from": config.init_from, "lr_schedule": {
                              "type": "linear warmup + cosine", "lr": config.lr,
                              "lr_min": config.lr_min, "warmup": config.warmup,

@@ -42,3 +42,28 @@ def test_save_then_load_gives_identical_predictions(tmp_path, tiny_model):
     save_model(tiny_model, str(tmp_path / "copy.weights.h5"), {"kind": "fault"})
     again = load_model(str(tmp_path / "copy.weights.h5"))
     np.testing.assert_array_equal(tiny_model.predict(x, verbose=0), again.predict(x, verbose=0))
+
+
+def test_warm_start_records_the_lineage_and_total_windows(tmp_path):
+    import dataclasses
+
+    first = train(_config(tmp_path, 2))                                   # 8 windows
+    second_cfg = dataclasses.replace(_config(tmp_path, 4), out_dir=str(tmp_path / "second"),
+                                     init_from=first, seed=1)
+    second = train(second_cfg)                                            # 16 more
+    training = json.loads((tmp_path / "second" / "fault.json").read_text())["training"]
+    assert training["samples_seen"] == 16 and training["samples_seen_total"] == 24
+    assert [a["samples_seen"] for a in training["warm_start_lineage"]] == [8]
+    assert training["warm_start_lineage"][0]["weights"] == first
+    # a third generation inherits both ancestors, newest first
+    third_cfg = dataclasses.replace(second_cfg, out_dir=str(tmp_path / "third"), init_from=second,
+                                    steps=2, seed=2)
+    train(third_cfg)
+    training = json.loads((tmp_path / "third" / "fault.json").read_text())["training"]
+    assert training["samples_seen_total"] == 8 + 16 + 8
+    assert [a["samples_seen"] for a in training["warm_start_lineage"]] == [16, 8]
+    # resuming keeps the lineage read at the start, even if the donor's sidecar changed since
+    (tmp_path / "second" / "fault.json").write_text(json.dumps({"kind": "fault"}))
+    train(dataclasses.replace(third_cfg, steps=4), resume=True)
+    training = json.loads((tmp_path / "third" / "fault.json").read_text())["training"]
+    assert training["samples_seen_total"] == 8 + 16 + 16
