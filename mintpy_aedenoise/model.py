@@ -20,7 +20,7 @@ normalised units; the engine multiplies it back to metres.
 import json
 import logging
 
-__all__ = ["build_model", "count_flops_per_pixel", "model_summary"]
+__all__ = ["build_model", "count_flops_per_pixel", "custom_objects", "model_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,16 @@ def _kernel_combine_layer():
 
 
 _KERNEL_COMBINE = None
+
+
+def custom_objects():
+    """The package's custom Keras layers, keyed by their registered names.
+
+    Pass to ``keras.models.load_model`` so that a full-model file (a training checkpoint) loads
+    in a fresh interpreter, where no model has been built yet to register the layers.
+    """
+    layer = _kernel_combine_layer()
+    return {"mintpy_aedenoise>KernelCombine": layer, "KernelCombine": layer}
 
 
 def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="float32", seed=None,

@@ -208,7 +208,7 @@ def train(config, resume=False, dtype_policy="float32"):
     """
     import keras
 
-    from .model import build_model, model_summary
+    from .model import build_model, custom_objects, model_summary
 
     os.makedirs(config.out_dir, exist_ok=True)
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
@@ -222,7 +222,7 @@ def train(config, resume=False, dtype_policy="float32"):
         saved = TrainConfig(**{**state["config"], "steps": config.steps,
                                "time_limit": config.time_limit, "out_dir": config.out_dir})
         config = saved
-        model = keras.models.load_model(ckpt, compile=True)
+        model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
         model.config_args = {"n_frames": N_FRAMES, "widths": list(config.widths), "head": config.head}
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:

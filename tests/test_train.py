@@ -1,5 +1,8 @@
 """Training: a two-step smoke run on a tiny model, exact resume, and a save/load round trip."""
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -67,3 +70,15 @@ def test_warm_start_records_the_lineage_and_total_windows(tmp_path):
     train(dataclasses.replace(third_cfg, steps=4), resume=True)
     training = json.loads((tmp_path / "third" / "fault.json").read_text())["training"]
     assert training["samples_seen_total"] == 8 + 16 + 16
+
+
+def test_resume_works_in_a_fresh_interpreter(tmp_path):
+    """A stopped run is resumed by a new process, where no model was built to register the layers."""
+    train(_config(tmp_path, 2))
+    code = ("import sys; from mintpy_aedenoise.train import TrainConfig, train; "
+            "train(TrainConfig(kind='fault', out_dir=sys.argv[1], steps=4, batch=4, widths=(8, 16), "
+            "checkpoint_every=2, validation_size=8, warmup=1), resume=True)")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], check=True,
+                   capture_output=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["step"] == 4 and [h["step"] for h in state["history"]] == [2, 4]
