@@ -11,7 +11,8 @@ estimator, ``tta8``, next to the network itself. It costs 8 forward passes.
 of a scene as they are, so each patch keeps the level (window mean) that the network guessed.
 Stitching first solves, for every window, one offset per patch by least squares so that
 overlapping patches agree (weighted by the product of their blending tapers), with a ridge
-``lambda`` times the mean overlap weight fixing the free constant, and then blends. Scenes come
+``lambda`` times the mean overlap weight fixing the free constant, and adds the blended offsets
+to the engine's map (``engine.blend_image``). Scenes come
 from the scene simulator (one event of the model's kind, 160 x 160 px, 10 dates, 2 cm peak,
 5 mm turbulence); each map is scored by R² against the true deformation after removing both
 maps' means (a scene has no absolute level).
@@ -75,17 +76,19 @@ def patch_predictions(net, frames, dem):
     return blocks, pred.reshape(len(blocks), frames.shape[0], PATCH, PATCH)
 
 
-def blend(blocks, pred, shape, offsets=None):
-    """Taper-weighted blend of the patch predictions, each shifted by its offset."""
-    from mintpy_aedenoise.engine.tiles import taper
+def offset_field(blocks, offsets, shape):
+    """(B, L, W) blend of the patches' constant offsets: what stitching adds to the engine's map.
+
+    The blend is linear, so blending ``prediction + offset`` equals the engine's blend plus
+    ``sum_k taper_k * offset_k / sum_k taper_k`` (``coverage``).
+    """
+    from mintpy_aedenoise.engine.tiles import coverage, taper
 
     w2 = np.outer(taper(), taper())
-    num, den = np.zeros(pred.shape[1:2] + shape), np.zeros(pred.shape[1:2] + shape)
+    num = np.zeros(offsets.shape[1:2] + shape)
     for k, b in enumerate(blocks):
-        shift = 0.0 if offsets is None else offsets[k][:, None, None]
-        num[:, b.rows, b.cols] += w2 * (pred[k] + shift)
-        den[:, b.rows, b.cols] += w2
-    return num / den
+        num[:, b.rows, b.cols] += w2 * offsets[k][:, None, None]
+    return num / coverage(shape)
 
 
 def stitch_offsets(blocks, pred, lam):
@@ -123,13 +126,12 @@ def stitch_offsets(blocks, pred, lam):
     return splu(a).solve(rhs)
 
 
-def _r2(pred, truth):
-    pred, truth = pred - pred.mean(), truth - truth.mean()
-    return 1.0 - ((pred - truth) ** 2).sum() / (truth ** 2).sum()
-
-
 def run_stitch(model, n_scenes, lams):
-    from mintpy_aedenoise.api import resolve_model
+    from functools import partial
+
+    from mintpy_aedenoise.api import predict_normalised, resolve_model
+    from mintpy_aedenoise.engine import blend_image
+    from mintpy_aedenoise.metrics import r2_per_window
     from mintpy_aedenoise.simulate import simulate_scene
 
     net = resolve_model(model)
@@ -141,13 +143,14 @@ def run_stitch(model, n_scenes, lams):
         n_win = scene.timeseries.shape[0] - 8
         frames = np.stack([scene.timeseries[i:i + 9] for i in range(n_win)])
         truth = np.stack([scene.truth[i + 8] - scene.truth[i] for i in range(n_win)])
+        engine, _ = blend_image(partial(predict_normalised, net), frames, scene.height)
         blocks, pred = patch_predictions(net, frames, scene.height)
-        maps = {"naive": frames[:, -1] - frames[:, 0], "blend": blend(blocks, pred, scene.height.shape)}
+        maps = {"naive": frames[:, -1] - frames[:, 0], "blend": engine}
         for lam in lams:
             offsets = stitch_offsets(blocks, pred, lam)
-            maps[f"stitch lam={lam:g}"] = blend(blocks, pred, scene.height.shape, offsets)
+            maps[f"stitch lam={lam:g}"] = engine + offset_field(blocks, offsets, scene.height.shape)
         for name, m in maps.items():
-            scores[name] += [_r2(m[b], truth[b]) for b in range(n_win)]
+            scores[name] += r2_per_window(m, truth, relative=True).tolist()
     print(f"{kind}: {n_scenes} scenes, mean R2 per map (means removed):")
     for name, values in scores.items():
         print(f"  {name:18s} {np.mean(values):8.3f}  (median {np.median(values):.3f}, {len(values)} maps)")

@@ -18,15 +18,20 @@ def golden():
         return {k: data[k] for k in data.files}
 
 
+@pytest.fixture(scope="module")
+def predictions(golden):
+    """The shipped models' predictions on the stored windows, computed once per kind."""
+    return {kind: ae.denoise_windows(golden[f"{kind}_series"], golden[f"{kind}_dem"], model=kind)
+            for kind in ("fault", "mogi")}
+
+
 @pytest.mark.parametrize("kind", ["fault", "mogi"])
-def test_shipped_weights_reproduce_the_stored_predictions(golden, kind):
+def test_shipped_weights_reproduce_the_stored_predictions(golden, predictions, kind):
     with open(resolve_weights(kind)[0], "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     assert digest == str(golden[f"{kind}_weights_sha256"]), (
         f"the shipped {kind} weights changed: review and re-run tests/data/make_golden.py")
-    series, dem = golden[f"{kind}_series"], golden[f"{kind}_dem"]
-    expected = golden[f"{kind}_expected"]
-    pred = ae.denoise_windows(series, dem, model=kind)
+    expected, pred = golden[f"{kind}_expected"], predictions[kind]
     assert np.array_equal(np.isnan(pred), np.isnan(expected))
     assert np.isnan(pred[0, 5:8, 30:34]).all()           # the stored NaN cluster stays NaN
     ok = np.isfinite(expected)
@@ -36,9 +41,8 @@ def test_shipped_weights_reproduce_the_stored_predictions(golden, kind):
 
 
 @pytest.mark.parametrize("kind", ["fault", "mogi"])
-def test_shipped_weights_beat_the_naive_difference_at_snr_1(golden, kind):
-    series, target = golden[f"{kind}_series"], golden[f"{kind}_target"]
-    pred = ae.denoise_windows(series, golden[f"{kind}_dem"], model=kind)
+def test_shipped_weights_beat_the_naive_difference_at_snr_1(golden, predictions, kind):
+    series, target, pred = golden[f"{kind}_series"], golden[f"{kind}_target"], predictions[kind]
     naive = series[:, -1] - series[:, 0]
     ok = np.isfinite(pred) & np.isfinite(naive)
     r2_net = r2_per_window(pred, target, ok).mean()
