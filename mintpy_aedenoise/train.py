@@ -10,6 +10,7 @@ The loss is the squared error in normalised units, weighted per window by
 that low-SNR windows count as much as loud ones, while ``LOSS_EPS`` stops hopeless windows
 (SNR << 0.1) from dominating.
 """
+import hashlib
 import json
 import logging
 import os
@@ -26,7 +27,8 @@ from .metrics import r2_per_window
 from .store import save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
+__all__ = ["TrainConfig", "file_sha256", "make_batch", "train", "validation_set", "warm_start_lineage",
+           "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,15 @@ def validation_set(config):
     return b
 
 
+def file_sha256(path):
+    """Hex SHA-256 of a file: identifies a weights file whatever its path or later copies."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def warm_start_lineage(init_from):
     """Windows seen by the weights a run starts from, and by their own ancestors.
 
@@ -103,9 +114,11 @@ def warm_start_lineage(init_from):
     Returns
     -------
     lineage : list of dict
-        One entry per ancestor, newest first: its weights file, seed, steps and the windows
-        it saw in its own run (empty when starting from scratch or when the donor has no
-        readable sidecar).
+        One entry per ancestor, newest first: its weights file as given, the file's SHA-256
+        and the run directory that wrote it (a path such as the package's shipped weights names
+        different weights after every release; the hash and the run do not), seed, steps and
+        the windows it saw in its own run (empty when starting from scratch or when the donor
+        has no readable sidecar).
     total : int
         Windows seen by the donor including its ancestors (0 from scratch).
 
@@ -127,8 +140,9 @@ def warm_start_lineage(init_from):
     ancestors = training.get("warm_start_lineage", [])
     if isinstance(ancestors, dict):      # weights written before the lineage was a list
         ancestors = [{"weights": k, "samples_seen": v} for k, v in ancestors.items()]
-    lineage = [{"weights": init_from, "seed": training.get("seed"), "steps": training.get("steps"),
-                "samples_seen": own}, *ancestors]
+    lineage = [{"weights": init_from, "sha256": file_sha256(init_from), "run": training.get("out_dir"),
+                "seed": training.get("seed"), "steps": training.get("steps"), "samples_seen": own},
+               *ancestors]
     return lineage, int(training.get("samples_seen_total", own))
 
 
@@ -262,6 +276,7 @@ def train(config, resume=False, dtype_policy="float32"):
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
             "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
                          "samples_seen_total": donor_total + step * config.batch,
+                         "out_dir": config.out_dir,
                          "warm_start_lineage": lineage,
                          "batch": config.batch, "init_from": config.init_from, "lr_schedule": {
                              "type": "linear warmup + cosine", "lr": config.lr,

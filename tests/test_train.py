@@ -1,8 +1,10 @@
 """Training: a two-step smoke run on a tiny model, exact resume, and a save/load round trip."""
+import hashlib
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -57,7 +59,9 @@ def test_warm_start_records_the_lineage_and_total_windows(tmp_path):
     training = json.loads((tmp_path / "second" / "fault.json").read_text())["training"]
     assert training["samples_seen"] == 16 and training["samples_seen_total"] == 24
     assert [a["samples_seen"] for a in training["warm_start_lineage"]] == [8]
-    assert training["warm_start_lineage"][0]["weights"] == first
+    donor = training["warm_start_lineage"][0]
+    assert donor["weights"] == first and donor["run"] == str(tmp_path / "run")
+    assert donor["sha256"] == hashlib.sha256(Path(first).read_bytes()).hexdigest()
     # a third generation inherits both ancestors, newest first
     third_cfg = dataclasses.replace(second_cfg, out_dir=str(tmp_path / "third"), init_from=second,
                                     steps=2, seed=2)
