@@ -70,8 +70,11 @@ def data_level(net):
     def estimate(series, dem):
         pred = denoise_windows(series, dem, model=net)
         naive = naive_difference(series)
-        return (pred - np.nanmean(pred, axis=(-2, -1), keepdims=True)
-                + np.nanmean(naive, axis=(-2, -1), keepdims=True))
+        both = np.isfinite(pred) & np.isfinite(naive)
+
+        def level(a):
+            return np.nanmean(np.where(both, a, np.nan), axis=(-2, -1), keepdims=True)
+        return np.where(both, pred - level(pred) + level(naive), np.nan)
     return estimate
 
 

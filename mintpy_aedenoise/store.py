@@ -14,6 +14,7 @@ A model is two files side by side: ``NAME.weights.h5`` (Keras weights) and ``NAM
 The pretrained ``fault`` and ``mogi`` models ship inside the package (``weights/``) and load
 with no network access.
 """
+import hashlib
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from importlib import resources
 
 from .version import __version__
 
-__all__ = ["PRETRAINED", "ModelLoadError", "load_model", "save_model", "pretrained_path",
+__all__ = ["PRETRAINED", "ModelLoadError", "file_sha256", "load_model", "save_model", "pretrained_path",
            "read_sidecar", "resolve_weights", "sidecar_path", "write_json_atomic"]
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ def pretrained_path(name):
     if name not in PRETRAINED:
         raise ValueError(f"unknown model {name!r}; choose from {PRETRAINED} or give a .weights.h5 path")
     return str(resources.files("mintpy_aedenoise") / "weights" / f"{name}.weights.h5")
+
+
+def file_sha256(path):
+    """Hex SHA-256 of a file: names a weights file whatever its path or later copies."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_json_atomic(path, obj, allow_nan=True):

@@ -10,7 +10,6 @@ The loss is the squared error in normalised units, weighted per window by
 that low-SNR windows count as much as loud ones, while ``LOSS_EPS`` stops hopeless windows
 (SNR << 0.1) from dominating.
 """
-import hashlib
 import json
 import logging
 import os
@@ -24,11 +23,10 @@ import numpy as np
 
 from .engine import normalise_windows
 from .metrics import r2_per_window
-from .store import save_model, write_json_atomic
+from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["TrainConfig", "file_sha256", "make_batch", "train", "validation_set", "warm_start_lineage",
-           "LOSS_EPS"]
+__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,15 +90,6 @@ def validation_set(config):
     rng = np.random.default_rng([config.seed, VALIDATION_SEED_OFFSET])
     b = generate_windows(rng, config.validation_size, kind=config.kind, snr_range=(0.03, 10.0))
     return b
-
-
-def file_sha256(path):
-    """Hex SHA-256 of a file: identifies a weights file whatever its path or later copies."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def warm_start_lineage(init_from):

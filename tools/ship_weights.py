@@ -5,33 +5,39 @@
 
 The steps, in the order that matters:
 
-1. check that the run's weights load with this package (sidecar, normalisation version) and
-   were trained on ``kind`` windows;
-2. copy ``<kind>.weights.h5`` and ``<kind>.json`` into ``mintpy_aedenoise/weights/``, each
-   through a temporary file and a rename, readable by all;
-3. evaluate the weights *now shipped* on the held-out benchmark
-   (``aedenoise_evaluate.py --update-sidecar``): the figure and the results go to
-   ``docs/figures/evaluation_<kind>.png|json`` and the summary into the shipped sidecar;
-4. regenerate ``tests/data/golden.npz`` (``tests/data/make_golden.py``);
-5. print the summary lines; the prose in docs/evaluation.md, docs/model.md and
-   docs/real_data.md is still updated by hand.
+1. check that the run's weights load with this package (sidecar, normalisation version), were
+   trained on ``kind`` windows, and that the run finished its schedule (``--allow-partial``
+   ships a stopped run);
+2. copy ``<kind>.weights.h5`` and ``<kind>.json`` into a staging folder next to the shipped
+   weights, and check that the copies are the pair read in step 1 (a run still writing
+   checkpoints could otherwise mix the weights of one step with the sidecar of another);
+3. evaluate the staged weights on the held-out benchmark (``aedenoise_evaluate.py
+   --update-sidecar``): the summary goes into the staged sidecar, the figure and the results
+   are staged too;
+4. only then move the weights and sidecar into ``mintpy_aedenoise/weights/`` and the figure and
+   results to ``docs/figures/evaluation_<kind>.png|json`` (one rename each), so that an error or
+   an interruption before this step leaves the shipped weights and their figures as they were;
+5. regenerate ``tests/data/golden.npz`` (``tests/data/make_golden.py``) and print the summary
+   lines. The prose of docs/evaluation.md, docs/model.md and docs/real_data.md is updated by hand.
 
-The lineage needs no editing: training records each warm start's donor by its SHA-256 and run
-directory (``training.warm_start_lineage``), not only by a path such as the package's
-``weights/<kind>.weights.h5`` that names other weights after every release.
+Training records each warm start's donor by path, SHA-256 and, when the donor's sidecar has
+it, run directory (``training.warm_start_lineage``), so the shipped sidecar is copied as is.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE_WEIGHTS = os.path.join(ROOT, "mintpy_aedenoise", "weights")
+KINDS = ("fault", "mogi")
 
 EXAMPLE = """example:
   python tools/ship_weights.py runs/mogi5 --kind mogi
-  python tools/ship_weights.py runs/fault5 --kind fault --no-golden
+  python tools/ship_weights.py runs/fault5 --kind fault --allow-partial
 """
 
 
@@ -41,9 +47,12 @@ def create_parser():
                     "refresh the golden file.",
         formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
     parser.add_argument("run_dir", help="training run folder (aedenoise_train.py --out)")
-    parser.add_argument("--kind", required=True, choices=("fault", "mogi"), help="model to replace")
-    parser.add_argument("--weights-dir", dest="weights_dir",
-                        default=PACKAGE_WEIGHTS,
+    parser.add_argument("--kind", required=True, choices=KINDS, help="model to replace")
+    parser.add_argument("--allow-partial", dest="allow_partial", action="store_true",
+                        help="ship a run that stopped before the end of its schedule")
+    parser.add_argument("--force", action="store_true",
+                        help="ship even if the package already holds these weights")
+    parser.add_argument("--weights-dir", dest="weights_dir", default=PACKAGE_WEIGHTS,
                         help="destination of the shipped weights (default: %(default)s)")
     parser.add_argument("--figures-dir", dest="figures_dir", default=os.path.join(ROOT, "docs", "figures"),
                         help="destination of the evaluation figure and JSON (default: %(default)s)")
@@ -56,62 +65,103 @@ def create_parser():
 
 
 def cmd_line_parse(iargs=None):
+    from mintpy_aedenoise.store import pretrained_path, sidecar_path
+
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
     inps.weights_file = os.path.join(inps.run_dir, f"{inps.kind}.weights.h5")
-    for path in (inps.weights_file, inps.weights_file[: -len(".weights.h5")] + ".json"):
+    for path in (inps.weights_file, sidecar_path(inps.weights_file)):
         if not os.path.isfile(path):
             parser.error(f"{path}: not found; is {inps.run_dir} a training run of a {inps.kind} model?")
     for folder in (inps.weights_dir, inps.figures_dir):
         if not os.path.isdir(folder):
             parser.error(f"{folder}: destination folder does not exist")
-    if inps.golden and os.path.realpath(inps.weights_dir) != os.path.realpath(PACKAGE_WEIGHTS):
-        parser.error("the golden file pins the package's weights: with --weights-dir "
-                     f"{inps.weights_dir} give --no-golden")
+    if inps.levels < 1 or inps.per_level < 1:
+        parser.error("--levels and --per-level must be >= 1")
+    if inps.golden:
+        if os.path.realpath(inps.weights_dir) != os.path.realpath(PACKAGE_WEIGHTS):
+            parser.error("the golden file pins the package's weights: with --weights-dir "
+                         f"{inps.weights_dir} give --no-golden")
+        imported = os.path.dirname(pretrained_path(inps.kind))
+        if os.path.realpath(imported) != os.path.realpath(PACKAGE_WEIGHTS):
+            parser.error(f"the imported mintpy_aedenoise loads its weights from {imported}, not from "
+                         f"this checkout's {PACKAGE_WEIGHTS}: install it with pip install -e, "
+                         "or give --no-golden")
     inps.parser = parser
     return inps
 
 
-def _copy_atomic(src, dst):
-    tmp = dst + ".tmp"
-    shutil.copyfile(src, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, dst)
+def _check_run(inps, meta):
+    """Refuse weights of another kind, or of a run that has not finished its schedule."""
+    from mintpy_aedenoise.store import sidecar_path
+
+    side = sidecar_path(inps.weights_file)
+    if meta.get("kind") != inps.kind:
+        inps.parser.error(f"{side}: trained on {meta.get('kind')!r} windows, not {inps.kind!r}")
+    training = meta.get("training", {})
+    done, planned = training.get("steps"), training.get("lr_schedule", {}).get("total_steps")
+    if done is not None and planned is not None and done < planned and not inps.allow_partial:
+        inps.parser.error(f"{side}: the run is at step {done} of {planned} (stopped early or still "
+                          "running); give --allow-partial to ship it anyway")
+
+
+def _stage(inps, meta, staging):
+    """Copy the run's pair into ``staging`` and check it is the pair that was checked."""
+    from mintpy_aedenoise.store import file_sha256, read_sidecar, sidecar_path
+
+    digest = file_sha256(inps.weights_file)
+    staged = os.path.join(staging, f"{inps.kind}.weights.h5")
+    shutil.copyfile(inps.weights_file, staged)
+    shutil.copyfile(sidecar_path(inps.weights_file), sidecar_path(staged))
+    if file_sha256(staged) != digest or read_sidecar(staged).get("training") != meta.get("training"):
+        inps.parser.error(f"{inps.run_dir}: the run wrote a new checkpoint while it was being "
+                          "copied; ship it when it has stopped")
+    return staged
+
+
+def _inside(path, folder):
+    return os.path.commonpath([os.path.realpath(path), os.path.realpath(folder)]) == os.path.realpath(folder)
 
 
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     from mintpy_aedenoise.cli import evaluate
-    from mintpy_aedenoise.store import ModelLoadError, load_model, sidecar_path
-    from mintpy_aedenoise.train import file_sha256
+    from mintpy_aedenoise.store import (ModelLoadError, file_sha256, load_model, sidecar_path,
+                                        write_json_atomic)
 
     try:
         meta = load_model(inps.weights_file).meta
     except ModelLoadError as err:
         inps.parser.error(str(err))
-    if meta.get("kind") != inps.kind:
-        inps.parser.error(f"{sidecar_path(inps.weights_file)}: trained on {meta.get('kind')!r} "
-                          f"windows, not {inps.kind!r}")
-    state = os.path.join(inps.run_dir, "state.json")
-    training = meta.get("training", {})
-    planned = training.get("lr_schedule", {}).get("total_steps")
-    if os.path.isfile(state) and training.get("steps") != planned:
-        print(f"note: {inps.run_dir} stopped at step {training.get('steps')} of {planned} "
-              "(its learning rate was not fully annealed)")
-
+    _check_run(inps, meta)
     dest = os.path.join(inps.weights_dir, f"{inps.kind}.weights.h5")
-    if os.path.isfile(dest) and file_sha256(dest) == file_sha256(inps.weights_file):
-        print(f"note: {dest} already holds these weights")
-    _copy_atomic(inps.weights_file, dest)
-    _copy_atomic(sidecar_path(inps.weights_file), sidecar_path(dest))
-    print(f"shipped {inps.weights_file} as {dest} (sha256 {file_sha256(dest)[:12]})")
+    if os.path.isfile(dest) and file_sha256(dest) == file_sha256(inps.weights_file) and not inps.force:
+        print(f"{dest} already holds these weights; nothing to do (--force ships them again)")
+        return 0
 
-    stem = os.path.join(inps.figures_dir, f"evaluation_{inps.kind}")
-    status = evaluate.main(["--model", dest, "--png", stem + ".png", "--json", stem + ".json",
-                            "--levels", str(inps.levels), "--per-level", str(inps.per_level),
-                            "--update-sidecar"])
-    if status:
-        return status
+    staging = tempfile.mkdtemp(dir=inps.weights_dir, prefix=".ship-")
+    try:
+        staged = _stage(inps, meta, staging)
+        name = f"evaluation_{inps.kind}"
+        evaluate.main(["--model", staged, "--png", os.path.join(staging, name + ".png"),
+                       "--json", os.path.join(staging, name + ".json"), "--levels", str(inps.levels),
+                       "--per-level", str(inps.per_level), "--update-sidecar"])
+        results = os.path.join(staging, name + ".json")
+        with open(results) as f:
+            evaluation = json.load(f)
+        evaluation["weights"] = os.path.relpath(dest, ROOT) if _inside(dest, ROOT) else dest
+        write_json_atomic(results, evaluation)
+        umask = os.umask(0)
+        os.umask(umask)
+        moves = [(staged, dest), (sidecar_path(staged), sidecar_path(dest))]
+        moves += [(os.path.join(staging, name + ext), os.path.join(inps.figures_dir, name + ext))
+                  for ext in (".png", ".json")]
+        for src, dst in moves:
+            os.chmod(src, 0o666 & ~umask)
+            os.replace(src, dst)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"shipped {inps.weights_file} as {dest} (sha256 {file_sha256(dest)[:12]})")
     if inps.golden:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "data", "make_golden.py")], check=True)
     print("still by hand: docs/evaluation.md, docs/model.md (runs table, windows seen), "

@@ -10,25 +10,19 @@ The input is four synthetic 40x40 windows per source kind, at SNR 1, in metres, 
 decorrelated (NaN) pixel cluster; it is stored, not regenerated, so the test pins the
 weights and the engine and not the synthetic generator.
 """
-import hashlib
 import os
 
 import numpy as np
 
 from mintpy_aedenoise.api import denoise_windows, resolve_model
 from mintpy_aedenoise.metrics import r2_per_window
-from mintpy_aedenoise.store import resolve_weights
+from mintpy_aedenoise.store import file_sha256, resolve_weights
 from mintpy_aedenoise.synthetic import KINDS, generate_windows
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden.npz")
 N_WINDOWS = 4
 SNR = 1.0
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def main():
@@ -44,7 +38,7 @@ def main():
               f"naive {np.round(r2_per_window(naive, b.target), 3).tolist()}")
         out.update({f"{kind}_series": series, f"{kind}_dem": b.dem, f"{kind}_target": b.target,
                     f"{kind}_expected": pred.astype(np.float32),
-                    f"{kind}_weights_sha256": np.array(sha256(resolve_weights(kind)[0]))})
+                    f"{kind}_weights_sha256": np.array(file_sha256(resolve_weights(kind)[0]))})
     np.savez_compressed(GOLDEN, **out)
     print(f"wrote {GOLDEN} ({os.path.getsize(GOLDEN) / 1e3:.0f} kB)")
 
