@@ -7,8 +7,9 @@
    arrays of N x LENGTH x WIDTH float32 at its peak: ~1 GB for 1000 x 1000 x 30, ~3 GB for
    1000 x 1000 x 90).
 2. Runs ``python -m mintpy_aedenoise.cli.aedenoise TS -g GEOM --model MODEL -o OUT --force`` as
-   a child process and times it (wall clock, model loading and file output included), so its
-   peak memory is the tool's own: ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` after it exits.
+   a child process and times it (wall clock, model loading and file output included); its peak
+   memory is its own VmHWM, which it prints at exit (``getrusage(RUSAGE_CHILDREN)`` would report
+   this process's peak instead, carried into the child across fork and exec).
 3. Prints:
 
    - pixel-windows per second = LENGTH x WIDTH x (N - 8) / wall;
@@ -38,6 +39,18 @@ import tempfile
 import time
 
 import numpy as np
+
+
+#: The timed child: aedenoise.py's main, then its own peak RSS (VmHWM of its address space) on the
+#: last line of its log. ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is not the tool's own: Linux
+#: carries the parent's high-water mark into the child across fork/vfork and exec, and the parent
+#: holds the simulated series.
+CHILD = ("import sys\n"
+         "from mintpy_aedenoise.cli.aedenoise import main\n"
+         "status = main(sys.argv[1:])\n"
+         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+         "print('VmHWM_kB', hwm[0].split()[1] if hwm else 'unknown', flush=True)\n"
+         "sys.exit(status)\n")
 
 
 def _gb(kib):
@@ -109,7 +122,7 @@ def _run(a, folder, shape):
           f"one {a.dates} x {length} x {width} float32 array = {a.dates * length * width * 4 / 1e9:.2f} GB")
 
     out = os.path.join(folder, "deformation_ae.h5")
-    cmd = [sys.executable, "-m", "mintpy_aedenoise.cli.aedenoise", paths["timeseries"], "-g", paths["geometry"],
+    cmd = [sys.executable, "-c", CHILD, paths["timeseries"], "-g", paths["geometry"],
            "--model", a.model, "-o", out, "--force"]
     if a.tile_rows:
         cmd += ["--tile-rows", str(a.tile_rows)]
@@ -129,7 +142,11 @@ def _run(a, folder, shape):
             sys.stderr.write(f.read()[-4000:])
         sys.exit(f"bench_inference.py: error: aedenoise.py failed with exit status {proc.returncode}")
     cpu = (ru.ru_utime - before.ru_utime) + (ru.ru_stime - before.ru_stime)
-    rss = ru.ru_maxrss                                   # KiB on Linux: the child's peak
+    with open(log) as f:
+        hwm = [line.split()[1] for line in f if line.startswith("VmHWM_kB")]
+    if not hwm or hwm[-1] == "unknown":
+        sys.exit("bench_inference.py: error: no /proc/self/status VmHWM from aedenoise.py (Linux only)")
+    rss = int(hwm[-1])                                   # KiB: the tool's own peak
 
     with h5py.File(out, "r") as f:
         n_win = f["timeseries"].shape[0]
@@ -156,7 +173,9 @@ def _run(a, folder, shape):
     print(f"wall time of aedenoise.py: {wall:.1f} s (CPU user+sys {cpu:.1f} s = {cpu / wall:.2f} cores busy)")
     print(f"throughput: {image_pw / wall:,.0f} pixel-windows/s "
           f"(= {length} x {width} px x {n_win} windows / {wall:.1f} s)")
-    print(f"peak RSS of aedenoise.py: {_gb(rss):.2f} GB (getrusage RUSAGE_CHILDREN ru_maxrss)")
+    print(f"peak RSS of aedenoise.py: {_gb(rss):.2f} GB (VmHWM in its /proc/self/status at exit; "
+          f"getrusage(RUSAGE_CHILDREN): {_gb(ru.ru_maxrss):.2f} GB, which also counts this process's pages "
+          "carried into the child)")
     print(f"model cost: {flops_px:,.0f} FLOP per pixel per window (count_flops_per_pixel, 2 per multiply-add)")
     print(f"evaluated: {n_patch} patch predictions per window x {padded}^2 px x {n_win} windows = "
           f"{evaluated:.3e} pixel-windows ({evaluated / image_pw:.2f} x the image: overlap and strip redundancy)")
