@@ -36,6 +36,8 @@ from typing import Optional
 
 import numpy as np
 
+from .store import default_file_mode
+
 __all__ = ["InputError", "TimeSeriesFile", "TROPO_SUFFIXES", "open_timeseries", "check_geometry",
            "check_mask", "find_timeseries_file", "find_geometry_file", "has_tropo_correction",
            "warn_if_no_tropo", "rows_to_box", "rows_to_block", "read_frame", "read_height",
@@ -628,9 +630,7 @@ class OutputFile:
         folder, name = os.path.split(self.path)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp.h5", dir=folder)
         os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
+        os.chmod(self.tmp, default_file_mode())
         n = self.shape[0]
         layout = {"date": [np.array(self.dates, np.bytes_).dtype, (n,), np.array(self.dates, np.bytes_)],
                   "startDate": [np.array(self.start_dates, np.bytes_).dtype, (n,),

@@ -23,8 +23,8 @@ from importlib import resources
 
 from .version import __version__
 
-__all__ = ["PRETRAINED", "ModelLoadError", "file_sha256", "load_model", "save_model", "pretrained_path",
-           "read_sidecar", "resolve_weights", "sidecar_path", "write_json_atomic"]
+__all__ = ["PRETRAINED", "ModelLoadError", "default_file_mode", "file_sha256", "load_model", "save_model",
+           "pretrained_path", "read_sidecar", "resolve_weights", "sidecar_path", "write_json_atomic"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def default_file_mode():
+    """The mode a new file gets under the current umask (``0o666 & ~umask``)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_json_atomic(path, obj, allow_nan=True):
     """Write ``obj`` as JSON to ``path`` through a temporary file in the same folder."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -63,9 +70,7 @@ def write_json_atomic(path, obj, allow_nan=True):
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=2, sort_keys=True, allow_nan=allow_nan)
             f.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)     # mkstemp makes 0600 files; use the usual mode
+        os.chmod(tmp, default_file_mode())     # mkstemp makes 0600 files; use the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

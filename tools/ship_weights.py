@@ -76,8 +76,6 @@ def cmd_line_parse(iargs=None):
     for folder in (inps.weights_dir, inps.figures_dir):
         if not os.path.isdir(folder):
             parser.error(f"{folder}: destination folder does not exist")
-    if inps.levels < 1 or inps.per_level < 1:
-        parser.error("--levels and --per-level must be >= 1")
     if inps.golden:
         if os.path.realpath(inps.weights_dir) != os.path.realpath(PACKAGE_WEIGHTS):
             parser.error("the golden file pins the package's weights: with --weights-dir "
@@ -105,11 +103,10 @@ def _check_run(inps, meta):
                           "running); give --allow-partial to ship it anyway")
 
 
-def _stage(inps, meta, staging):
+def _stage(inps, meta, digest, staging):
     """Copy the run's pair into ``staging`` and check it is the pair that was checked."""
     from mintpy_aedenoise.store import file_sha256, read_sidecar, sidecar_path
 
-    digest = file_sha256(inps.weights_file)
     staged = os.path.join(staging, f"{inps.kind}.weights.h5")
     shutil.copyfile(inps.weights_file, staged)
     shutil.copyfile(sidecar_path(inps.weights_file), sidecar_path(staged))
@@ -126,22 +123,23 @@ def _inside(path, folder):
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     from mintpy_aedenoise.cli import evaluate
-    from mintpy_aedenoise.store import (ModelLoadError, file_sha256, load_model, sidecar_path,
-                                        write_json_atomic)
+    from mintpy_aedenoise.store import (ModelLoadError, default_file_mode, file_sha256, load_model,
+                                        sidecar_path, write_json_atomic)
 
     try:
         meta = load_model(inps.weights_file).meta
     except ModelLoadError as err:
         inps.parser.error(str(err))
     _check_run(inps, meta)
+    digest = file_sha256(inps.weights_file)
     dest = os.path.join(inps.weights_dir, f"{inps.kind}.weights.h5")
-    if os.path.isfile(dest) and file_sha256(dest) == file_sha256(inps.weights_file) and not inps.force:
+    if os.path.isfile(dest) and file_sha256(dest) == digest and not inps.force:
         print(f"{dest} already holds these weights; nothing to do (--force ships them again)")
         return 0
 
     staging = tempfile.mkdtemp(dir=inps.weights_dir, prefix=".ship-")
     try:
-        staged = _stage(inps, meta, staging)
+        staged = _stage(inps, meta, digest, staging)
         name = f"evaluation_{inps.kind}"
         evaluate.main(["--model", staged, "--png", os.path.join(staging, name + ".png"),
                        "--json", os.path.join(staging, name + ".json"), "--levels", str(inps.levels),
@@ -151,17 +149,15 @@ def main(iargs=None):
             evaluation = json.load(f)
         evaluation["weights"] = os.path.relpath(dest, ROOT) if _inside(dest, ROOT) else dest
         write_json_atomic(results, evaluation)
-        umask = os.umask(0)
-        os.umask(umask)
         moves = [(staged, dest), (sidecar_path(staged), sidecar_path(dest))]
         moves += [(os.path.join(staging, name + ext), os.path.join(inps.figures_dir, name + ext))
                   for ext in (".png", ".json")]
         for src, dst in moves:
-            os.chmod(src, 0o666 & ~umask)
+            os.chmod(src, default_file_mode())
             os.replace(src, dst)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    print(f"shipped {inps.weights_file} as {dest} (sha256 {file_sha256(dest)[:12]})")
+    print(f"shipped {inps.weights_file} as {dest} (sha256 {digest[:12]})")
     if inps.golden:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests", "data", "make_golden.py")], check=True)
     print("still by hand: docs/evaluation.md, docs/model.md (runs table, windows seen), "
