@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from .engine import OVERLAP, PATCH, blend_image, normalise_windows
+from .engine.normalise import version_of_model_args
 from .synthetic import N_FRAMES
 
 __all__ = ["denoise_windows", "denoise_series", "resolve_model"]
@@ -51,8 +52,11 @@ def _check_finite(arr, what):
 
 
 def predict_normalised(model, series, dem, batch_size=64):
-    """Run ``model`` on (B, 9, H, W) windows in metres; returns (B, H, W) metres, NaN where invalid."""
-    x, scale, valid = normalise_windows(series, dem)
+    """Run ``model`` on (B, 9, H, W) windows in metres; returns (B, H, W) metres, NaN where invalid.
+
+    The input contract (normalisation version 2 or 3) follows from the network's inputs.
+    """
+    x, scale, valid = normalise_windows(series, dem, version=version_of_model_args(model.config_args))
     h, w = x.shape[1:3]
     m = 2 ** (len(model.config_args["widths"]) - 1)
     ph, pw = (-h) % m, (-w) % m

@@ -142,6 +142,9 @@ class EvaluationResult:
         Quality bar for :meth:`thresholds`.
     wall_s : float
         Wall-clock time of the evaluation in seconds.
+    level_noise : float
+        Per-frame window-level noise of the benchmark windows, in units of the noise std (0:
+        the protocol's windows, whose turbulence has zero mean over the window).
     """
 
     kind: str
@@ -152,6 +155,7 @@ class EvaluationResult:
     window_r2_relative: dict = None
     bar: float = R2_BAR
     wall_s: float = 0.0
+    level_noise: float = 0.0
     mean_r2: dict = field(init=False)
     mean_r2_relative: dict = field(init=False)
 
@@ -192,6 +196,7 @@ class EvaluationResult:
                 "mean_r2": {name: _json_floats(r2) for name, r2 in self.mean_r2.items()},
                 "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
+                "level_noise": float(self.level_noise),
                 "summary": summary_line(self)}
         if self.mean_r2_relative:
             out.update(mean_r2_relative={name: _json_floats(r2)
@@ -202,7 +207,7 @@ class EvaluationResult:
 
 
 def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01,
-             snr_max=10.0, batch_size=64, estimators=None):
+             snr_max=10.0, batch_size=64, estimators=None, level_noise=0.0):
     """Score a model and the classical estimators on held-out synthetic windows.
 
     Parameters
@@ -224,6 +229,11 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
         Windows per forward pass of the network.
     estimators : dict or None
         Name -> ``f(series, dem)``; default :data:`mintpy_aedenoise.baselines.ESTIMATORS`.
+    level_noise : float
+        0 for the protocol. Otherwise every frame of every window gets a constant of this
+        standard deviation in units of the window's noise std (``generate_windows``'s
+        ``level_noise``), the atmosphere between a window and a distant reference point. The
+        other draws, and the SNR, are the protocol's.
 
     Returns
     -------
@@ -235,6 +245,8 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
     if per_level < 1:
         raise ValueError(f"per_level must be >= 1, got {per_level}")
+    if not (np.isfinite(level_noise) and level_noise >= 0):
+        raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
     estimators = ESTIMATORS if estimators is None else estimators
     levels = snr_levels(n_levels, snr_min, snr_max)
     net = resolve_model(model)
@@ -247,7 +259,8 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     start = time.perf_counter()
     for i, snr in enumerate(levels):
         rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + i])
-        batch = generate_windows(rng, per_level, kind=kind, snr=snr)
+        batch = generate_windows(rng, per_level, kind=kind, snr=snr,
+                                 level_noise=level_noise if level_noise > 0 else None)
         preds = {NETWORK: denoise_windows(batch.series, batch.dem, model=net,
                                           batch_size=batch_size)}
         preds.update({name: f(batch.series, batch.dem) for name, f in estimators.items()})
@@ -262,7 +275,8 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     wall = time.perf_counter() - start
     logger.info("evaluated %d windows of kind %s in %.1f s", levels.size * per_level, kind, wall)
     return EvaluationResult(kind=kind, seed=seed, per_level=per_level, levels=levels,
-                            window_r2=r2, window_r2_relative=r2_rel, wall_s=wall)
+                            window_r2=r2, window_r2_relative=r2_rel, wall_s=wall,
+                            level_noise=float(level_noise))
 
 
 def format_table(result):
@@ -310,7 +324,8 @@ def summary_line(result, relative=False):
     bar = f"{result.bar:g}"
     baselines = ", ".join(f"{n} {_fmt_snr(thr[n])}" for n in result.names if n != NETWORK)
     score = "relative R2 (window mean removed)" if relative else "R2"
-    parts = [f"{result.kind}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
+    kind = result.kind if not result.level_noise else f"{result.kind} (level noise {result.level_noise:g})"
+    parts = [f"{kind}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
     if baselines:
         parts.append(baselines)
     for k, snr in enumerate(SUMMARY_SNRS):

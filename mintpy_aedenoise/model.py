@@ -20,7 +20,8 @@ normalised units; the engine multiplies it back to metres.
 import json
 import logging
 
-__all__ = ["build_model", "count_flops_per_pixel", "custom_objects", "model_summary"]
+__all__ = ["build_model", "count_flops_per_pixel", "custom_objects", "model_summary", "n_input_channels",
+           "transfer_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def custom_objects():
 
 
 def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="float32", seed=None,
-                head="kernel"):
+                head="kernel", level_inputs=False):
     """Build the U-Net auto-encoder.
 
     Parameters
@@ -89,11 +90,15 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
         9 temporal weights and an offset, and returns ``sum_t w_t * frame_t + offset``: the
         network chooses how to combine the observed frames (the naive last-minus-first
         difference is ``w = (-1, 0, ..., 0, 1)``) and adds what the spatial prior infers.
+    level_inputs : bool
+        Add ``n_frames`` input channels after the auxiliary ones, holding each frame's window
+        level (normalisation version 3, :mod:`mintpy_aedenoise.engine.normalise`).
 
     Returns
     -------
     keras.Model
-        Maps (B, H, W, n_frames + 3) normalised inputs to (B, H, W, 1) normalised output.
+        Maps (B, H, W, C) normalised inputs, C = n_frames + 3 (+ n_frames with
+        ``level_inputs``), to (B, H, W, 1) normalised output.
     """
     import keras
     from keras import layers
@@ -109,7 +114,7 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
                           name=name)(x)
         return layers.Activation("gelu", dtype=dtype_policy, name=name + "_act")(x)
 
-    inp = layers.Input((h, w, n_frames + N_AUX_CHANNELS), name="window")
+    inp = layers.Input((h, w, n_input_channels(n_frames, level_inputs)), name="window")
     x = inp
     skips = []
     for lvl, ch in enumerate(widths[:-1]):
@@ -133,7 +138,58 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
         raise ValueError(f"unknown head {head!r}; choose 'kernel' or 'direct'")
     model = keras.Model(inp, out, name="aedenoise_unet")
     model.config_args = {"n_frames": int(n_frames), "widths": list(widths), "head": head}
+    if level_inputs:
+        model.config_args["level_inputs"] = True
     return model
+
+
+def n_input_channels(n_frames=9, level_inputs=False):
+    """Input channels of :func:`build_model`: frames, auxiliary channels, and optional levels.
+
+    >>> n_input_channels(9), n_input_channels(9, level_inputs=True)
+    (12, 21)
+    """
+    return int(n_frames) * (2 if level_inputs else 1) + N_AUX_CHANNELS
+
+
+def transfer_weights(src, dst):
+    """Copy ``src``'s weights into ``dst``, a model with the same layers and more input channels.
+
+    Layers are matched by name. A kernel whose input-channel axis is larger in ``dst`` (the first
+    convolution when input channels were appended) gets ``src``'s kernel in its leading
+    channels and zeros in the new ones, so ``dst`` computes exactly what ``src`` did until
+    training gives the new channels weight.
+
+    Parameters
+    ----------
+    src, dst : keras.Model
+        Models from :func:`build_model`.
+
+    Raises
+    ------
+    ValueError
+        If a layer is missing or a weight differs in any other way.
+    """
+    import numpy as np
+
+    src_layers = {layer.name: layer for layer in src.layers}
+    for layer in dst.layers:
+        if not layer.weights:
+            continue
+        if layer.name not in src_layers:
+            raise ValueError(f"layer {layer.name!r} has no counterpart in the source model")
+        new = []
+        for wd, ws in zip(layer.get_weights(), src_layers[layer.name].get_weights()):
+            if wd.shape == ws.shape:
+                new.append(ws)
+            elif (wd.ndim == 4 and wd.shape[:2] + wd.shape[3:] == ws.shape[:2] + ws.shape[3:]
+                  and wd.shape[2] > ws.shape[2]):
+                grown = np.zeros_like(wd)
+                grown[:, :, :ws.shape[2], :] = ws
+                new.append(grown)
+            else:
+                raise ValueError(f"layer {layer.name!r}: weight shape {ws.shape} cannot go into {wd.shape}")
+        layer.set_weights(new)
 
 
 def count_flops_per_pixel(model):

@@ -98,12 +98,17 @@ def read_sidecar(weights_file):
     for key in ("model", "kind", "min_package_version"):
         if key not in meta:
             raise ModelLoadError(f"{side}: sidecar lacks the '{key}' entry")
-    from .engine.normalise import NORMALISATION_VERSION
+    from .engine.normalise import SUPPORTED_VERSIONS, version_of_model_args
 
-    if meta.get("normalisation_version") != NORMALISATION_VERSION:
+    version = meta.get("normalisation_version")
+    if version not in SUPPORTED_VERSIONS:
         raise ModelLoadError(
-            f"{side}: weights trained with input normalisation version "
-            f"{meta.get('normalisation_version')}, this package uses {NORMALISATION_VERSION}")
+            f"{side}: weights trained with input normalisation version {version}, "
+            f"this package supports {', '.join(map(str, SUPPORTED_VERSIONS))}")
+    if not isinstance(meta["model"], dict) or version_of_model_args(meta["model"]) != version:
+        raise ModelLoadError(
+            f"{side}: normalisation version {version} does not match the network's inputs "
+            f"({meta['model']!r})")
     if _version_tuple(meta["min_package_version"]) > _version_tuple(__version__):
         raise ModelLoadError(
             f"{side}: these weights need mintpy_aedenoise >= {meta['min_package_version']}, "
@@ -134,13 +139,13 @@ def save_model(model, weights_file, meta):
     meta : dict
         Sidecar content; ``model`` and ``min_package_version`` are filled in when absent.
     """
-    from .engine.normalise import NORMALISATION_VERSION
+    from .engine.normalise import version_of_model_args
 
     side = sidecar_path(weights_file)
     meta = dict(meta)
     meta.setdefault("model", model.config_args)
     meta.setdefault("min_package_version", __version__)
-    meta.setdefault("normalisation_version", NORMALISATION_VERSION)
+    meta.setdefault("normalisation_version", version_of_model_args(model.config_args))
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
     tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
     _inference_copy(model).save_weights(tmp_w)

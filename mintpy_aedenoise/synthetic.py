@@ -207,7 +207,7 @@ def _atmosphere(rng, dem, n_frames, pixel_size):
 
 def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, snr=None,
                      snr_range=(0.01, 10.0), noise_level=(1e-3, 5e-2), pixel_size=PIXEL_SIZE,
-                     extras=()):
+                     extras=(), level_noise=None):
     """Generate a batch of synthetic training or test windows.
 
     Parameters
@@ -234,6 +234,14 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     extras : iterable of str
         Optional artefacts from :data:`EXTRAS`: ``"ramp"`` (orbital ramps), ``"unwrap"``
         (whole-cycle unwrapping errors), ``"nan"`` (decorrelated NaN pixels).
+    level_noise : float, array_like of shape (n,), or None
+        Window level on each date: a constant per frame, drawn independently for every frame
+        with this standard deviation in units of the window's noise std (the atmosphere
+        between the window and a reference point outside it; 1-2.4 for the spectra here and a
+        reference 10-25 km away, see ``benchmarks/level_ratio.py``). None or 0 adds none:
+        the turbulence then has zero mean over the window. Drawn last, so the rest of the
+        batch is the same with or without it; the SNR is unchanged (it is defined after
+        removing each frame's mean).
 
     Returns
     -------
@@ -246,6 +254,10 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     >>> b.series.shape, b.dem.shape, b.target.shape
     ((2, 9, 40, 40), (2, 40, 40), (2, 40, 40))
     >>> bool(np.allclose(b.snr, 1.0))
+    True
+    >>> b2 = generate_windows(np.random.default_rng(0), 2, kind="mogi", snr=1.0, level_noise=2.0)
+    >>> bool(np.allclose(b2.series - b2.series.mean(axis=(2, 3), keepdims=True),
+    ...                  b.series - b.series.mean(axis=(2, 3), keepdims=True), atol=1e-6))
     True
     """
     n = int(n)
@@ -284,5 +296,12 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     if "nan" in extras:
         bad = decorrelation_mask(rng, n, shape, fraction=0.05)
         series[np.broadcast_to(bad[:, None], series.shape)] = np.nan
+    if level_noise is not None:
+        ratio = np.broadcast_to(np.asarray(level_noise, dtype=np.float64), (n,))
+        if np.any(ratio < 0) or not np.all(np.isfinite(ratio)):
+            raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
+        levels = (rng.standard_normal((n, n_frames)) * (ratio * sigma)[:, None]).astype(np.float32)
+        series += levels[:, :, None, None]
+        noise += levels[:, :, None, None]
     return WindowBatch(series=series.astype(np.float32), dem=dem, target=target,
                        snr=snr.astype(np.float32), noise=noise.astype(np.float32))

@@ -9,6 +9,11 @@ The loss is the squared error in normalised units, weighted per window by
 ``1 / (var(target) + LOSS_EPS)``: this is ``1 - R^2`` for windows well above the noise, so
 that low-SNR windows count as much as loud ones, while ``LOSS_EPS`` stops hopeless windows
 (SNR << 0.1) from dominating.
+
+Models with normalisation version 3 (the default) see each frame's window level, and are
+trained with per-frame level noise (``TrainConfig.level_noise``): most windows get a level of
+random size on every date, as on a real scene referenced to a distant point, a fraction get
+none, so that the network learns from the 9 levels themselves how far to trust them.
 """
 import json
 import logging
@@ -21,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .engine import normalise_windows
+from .engine import NORMALISATION_VERSION, normalise_windows
 from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
@@ -51,6 +56,12 @@ class TrainConfig:
     head: str = "kernel"
     snr_range: tuple = (0.03, 10.0)
     nan_fraction: float = 0.1
+    normalisation: int = NORMALISATION_VERSION
+    #: (min, max) of the per-frame level std in units of the noise std, drawn log-uniformly
+    #: per window; () for none. Only used by normalisation version 3.
+    level_noise: tuple = (0.1, 5.0)
+    #: Fraction of windows with no level noise (the turbulence's zero window mean).
+    level_noise_zero: float = 0.25
     init_from: str = ""
     checkpoint_every: int = 500
     time_limit: float = 0.0
@@ -64,20 +75,50 @@ class TrainConfig:
             raise ValueError("steps and batch must be >= 1")
         self.widths = tuple(int(w) for w in self.widths)
         self.snr_range = tuple(float(s) for s in self.snr_range)
+        self.level_noise = tuple(float(s) for s in self.level_noise)
+        if self.normalisation not in (2, 3):
+            raise ValueError(f"normalisation must be 2 or 3, got {self.normalisation}")
+        if self.level_noise and not (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]):
+            raise ValueError(f"level_noise must be () or (min, max) with 0 < min <= max, got {self.level_noise}")
+        if not 0.0 <= self.level_noise_zero <= 1.0:
+            raise ValueError(f"level_noise_zero must be in [0, 1], got {self.level_noise_zero}")
 
+    @property
+    def level_inputs(self):
+        """Whether the network takes the frame levels (normalisation version 3)."""
+        return self.normalisation == 3
+
+    @classmethod
+    def from_saved(cls, saved, **override):
+        """The config of a saved run; runs saved before version 3 existed used version 2 and no level noise."""
+        saved = dict(saved)
+        if "normalisation" not in saved:
+            saved.update(normalisation=2, level_noise=(), level_noise_zero=1.0)
+        return cls(**{**saved, **override})
+
+
+def _level_noise(rng, n, config):
+    """Per-window level-noise ratios for one batch (None when the run uses none)."""
+    if not (config.level_inputs and config.level_noise):
+        return None
+    lo, hi = config.level_noise
+    ratio = np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+    ratio[rng.random(n) < config.level_noise_zero] = 0.0
+    return ratio
 
 def make_batch(rng, config, n=None):
     """One normalised training batch: inputs, normalised targets and per-window weights."""
     n = config.batch if n is None else n
     n_nan = int(round(n * config.nan_fraction))
-    parts = [generate_windows(rng, n - n_nan, kind=config.kind, snr_range=config.snr_range)]
+    parts = [generate_windows(rng, n - n_nan, kind=config.kind, snr_range=config.snr_range,
+                              level_noise=_level_noise(rng, n - n_nan, config))]
     if n_nan:
         parts.append(generate_windows(rng, n_nan, kind=config.kind, snr_range=config.snr_range,
-                                      extras=("nan",)))
+                                      extras=("nan",), level_noise=_level_noise(rng, n_nan, config)))
     series = np.concatenate([p.series for p in parts])
     dem = np.concatenate([p.dem for p in parts])
     target = np.concatenate([p.target for p in parts])
-    x, scale, _ = normalise_windows(series, dem)
+    x, scale, _ = normalise_windows(series, dem, version=config.normalisation)
     y = target / np.where(scale > 0, scale, 1.0)[:, None, None]
     weight = 1.0 / (y.var(axis=(1, 2)) + LOSS_EPS)
     # Keras weights the per-pixel loss: broadcast the window weight to every pixel
@@ -133,6 +174,36 @@ def warm_start_lineage(init_from):
                 "seed": training.get("seed"), "steps": training.get("steps"), "samples_seen": own},
                *ancestors]
     return lineage, int(training.get("samples_seen_total", own))
+
+
+NORMALISATION_TEXT = {
+    2: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
+       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask",
+    3: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
+       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask, then the 9 removed frame "
+       "means divided by the scale (the window's level on each date)",
+}
+
+
+def _warm_start(model, init_from):
+    """Load a donor's weights into ``model``; a version-2 donor seeds a version-3 network exactly."""
+    from .model import transfer_weights
+    from .store import ModelLoadError, load_model, sidecar_path
+
+    if not os.path.isfile(sidecar_path(init_from)):     # bare Keras weights of the same network
+        model.load_weights(init_from)
+        return
+    try:
+        donor = load_model(init_from)
+    except ModelLoadError as err:
+        raise ValueError(f"--init-from {init_from}: {err}") from err
+    if donor.config_args.get("widths") != model.config_args.get("widths") or \
+            donor.config_args.get("head") != model.config_args.get("head"):
+        raise ValueError(f"--init-from {init_from}: network {donor.config_args} does not match "
+                         f"{model.config_args}")
+    if donor.config_args.get("level_inputs") and not model.config_args.get("level_inputs"):
+        raise ValueError(f"--init-from {init_from}: a normalisation-3 donor cannot seed a version-2 network")
+    transfer_weights(donor, model)
 
 
 def _lr_at(step, config):
@@ -222,18 +293,18 @@ def train(config, resume=False, dtype_policy="float32"):
     if resume and os.path.isfile(ckpt) and os.path.isfile(state_file):
         with open(state_file) as f:
             state = json.load(f)
-        saved = TrainConfig(**{**state["config"], "steps": config.steps,
-                               "time_limit": config.time_limit, "out_dir": config.out_dir})
-        config = saved
+        config = TrainConfig.from_saved(state["config"], steps=config.steps,
+                                        time_limit=config.time_limit, out_dir=config.out_dir)
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
-        model.config_args = {"n_frames": N_FRAMES, "widths": list(config.widths), "head": config.head}
+        model.config_args = build_model(widths=config.widths, head=config.head,
+                                        level_inputs=config.level_inputs).config_args
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
-                            seed=config.seed, head=config.head)
+                            seed=config.seed, head=config.head, level_inputs=config.level_inputs)
         if config.init_from:
-            model.load_weights(config.init_from)
+            _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
     summary = model_summary(model)
@@ -259,9 +330,8 @@ def train(config, resume=False, dtype_policy="float32"):
         write_json_atomic(state_file, state)
         meta = {
             "kind": config.kind,
-            "normalisation": "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means "
-                             "removed, window RMS scale, DEM (h-mean)/max(std,10 m) and its square, "
-                             "validity mask",
+            "normalisation": NORMALISATION_TEXT[config.normalisation],
+            "normalisation_version": config.normalisation,
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
             "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
                          "samples_seen_total": donor_total + step * config.batch,
@@ -272,6 +342,9 @@ def train(config, resume=False, dtype_policy="float32"):
                              "lr_min": config.lr_min, "warmup": config.warmup,
                              "total_steps": config.steps},
                          "snr_range": list(config.snr_range), "nan_fraction": config.nan_fraction,
+                         "level_noise": {"ratio_range": list(config.level_noise),
+                                         "zero_fraction": config.level_noise_zero}
+                         if config.level_inputs and config.level_noise else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
                          "dtype_policy": dtype_policy},

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import mintpy_aedenoise as ae
+from mintpy_aedenoise.engine import version_of_model_args
 from mintpy_aedenoise.api import predict_normalised
 from mintpy_aedenoise.engine import blend_image
 from mintpy_aedenoise.synthetic import generate_windows
@@ -86,7 +87,25 @@ def test_unknown_model_name(series):
         ae.denoise_series(*series, model="volcano")
 
 
+def test_only_a_version_3_network_sees_a_level_step(tiny_model):
+    """Version 2 is blind to per-frame constants; version 3 passes them to the network."""
+    from mintpy_aedenoise.model import build_model
+
+    v3 = build_model(widths=(8, 16), level_inputs=True)
+    for layer in v3.layers:
+        if layer.name == "kernel":
+            layer.set_weights([np.full_like(w, 0.05) for w in layer.get_weights()])
+    rng = np.random.default_rng(4)
+    win, dem = rng.normal(0, 1e-3, (2, 9, 40, 40)), rng.normal(500, 50, (2, 40, 40))
+    step = np.zeros((1, 9, 1, 1))
+    step[:, 5:] = 5e-3
+    for model, changes in ((tiny_model, False), (v3, True)):
+        a, b = ae.denoise_windows(win, dem, model=model), ae.denoise_windows(win + step, dem, model=model)
+        assert (np.abs(a - b).max() > 1e-5) == changes
+
+
 def test_shipped_models_load_offline():
     for name in ("fault", "mogi"):
         m = ae.load_model(name)
-        assert m.meta["kind"] == name and m.meta["normalisation_version"] == 2
+        assert m.meta["kind"] == name
+        assert m.meta["normalisation_version"] == version_of_model_args(m.meta["model"])

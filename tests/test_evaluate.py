@@ -93,6 +93,26 @@ def test_evaluate_is_reproducible(tiny_model, result):
     assert not np.array_equal(other.window_r2["naive"], result.window_r2["naive"])
 
 
+def test_level_noise_leaves_a_version_2_network_alone_and_hurts_the_naive_difference(tiny_model):
+    """Version-2 inputs drop every frame's mean, so per-frame levels cannot change the network."""
+    from mintpy_aedenoise.model import build_model
+
+    net = build_model(widths=(8, 16), seed=0)
+    for layer in net.layers:                      # non-zero head: predictions depend on the input
+        if layer.name == "kernel":
+            layer.set_weights([np.full_like(w, 0.05) for w in layer.get_weights()])
+    kw = dict(n_levels=2, per_level=4, snr_min=1.0, estimators={"naive": ESTIMATORS["naive"]})
+    plain = ev.evaluate(net, "mogi", **kw)
+    lev = ev.evaluate(net, "mogi", level_noise=3.0, **kw)
+    np.testing.assert_allclose(lev.window_r2["network"], plain.window_r2["network"], atol=1e-4)
+    assert np.all(lev.window_r2["naive"] < plain.window_r2["naive"])
+    assert lev.level_noise == 3.0 and lev.to_dict()["level_noise"] == 3.0
+    assert ev.summary_line(lev).startswith("mogi (level noise 3): R2>=0.6")
+    assert ev.summary_line(plain).startswith("mogi: R2>=0.6")
+    with pytest.raises(ValueError, match="level_noise"):
+        ev.evaluate(net, "mogi", level_noise=-1.0, **kw)
+
+
 def test_evaluate_rejects_bad_arguments(tiny_model):
     with pytest.raises(ValueError, match="kind"):
         ev.evaluate(tiny_model, "volcano", n_levels=1, per_level=1)
@@ -154,6 +174,8 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     (["--model", "missing/nothing.weights.h5"], "missing/nothing.weights.h5: weights file not found"),
     (["--model", "volcano"], "unknown model 'volcano'"),
     (["--model", "x.weights.h5", "--levels", "0"], "--levels"),
+    (["--model", "x.weights.h5", "--level-noise", "-1"], "--level-noise must be finite and >= 0"),
+    (["--model", "x.weights.h5", "--level-noise", "1", "--update-sidecar"], "drop --level-noise"),
 ])
 def test_cli_bad_input_exits_with_message(args, needle, capsys):
     from mintpy_aedenoise.cli.evaluate import main

@@ -75,7 +75,21 @@ def test_extras():
     ({"extras": ("fog",)}, "unknown extras"),
     ({"n_frames": 2}, "n_frames"),
     ({"snr": -1.0}, "non-negative"),
+    ({"level_noise": -1.0}, "level_noise"),
+    ({"level_noise": float("nan")}, "level_noise"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         generate_windows(np.random.default_rng(0), 2, **kwargs)
+
+
+def test_level_noise_adds_one_constant_per_frame_and_keeps_the_rest():
+    plain = generate_windows(np.random.default_rng(3), 32, kind="mogi")
+    lev = generate_windows(np.random.default_rng(3), 32, kind="mogi", level_noise=2.0)
+    np.testing.assert_array_equal(lev.target, plain.target)
+    np.testing.assert_allclose(lev.snr, plain.snr)
+    shift = (lev.series - plain.series).reshape(32, 9, -1)
+    np.testing.assert_allclose(shift.std(axis=-1), 0.0, atol=1e-6)           # constant in space
+    np.testing.assert_allclose(lev.noise - plain.noise, lev.series - plain.series, atol=1e-6)
+    ratio = shift[..., 0].std() / np.sqrt(np.mean(noise_std(plain.noise) ** 2))
+    assert 1.6 < ratio < 2.4                                                    # 2 x the noise std

@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from mintpy_aedenoise.store import load_model, save_model
+from mintpy_aedenoise.synthetic import generate_windows
 from mintpy_aedenoise.train import TrainConfig, make_batch, train
 
 
@@ -21,7 +25,9 @@ def test_two_step_training_writes_weights_sidecar_and_checkpoint(tmp_path):
     path = train(_config(tmp_path, 2))
     meta = json.loads((tmp_path / "run" / "fault.json").read_text())
     assert meta["kind"] == "fault" and meta["training"]["samples_seen"] == 8
-    assert meta["normalisation_version"] == 2 and "r2_mean" in meta["validation"]
+    assert meta["normalisation_version"] == 3 and meta["model"]["level_inputs"] is True
+    assert meta["training"]["level_noise"] == {"ratio_range": [0.1, 5.0], "zero_fraction": 0.25}
+    assert "r2_mean" in meta["validation"]
     assert (tmp_path / "run" / "checkpoint.keras").is_file()
     assert load_model(path).meta["model"]["widths"] == [8, 16]
 
@@ -39,7 +45,51 @@ def test_batches_are_reproducible_from_seed_and_step():
     b = make_batch(np.random.default_rng([0, 7]), cfg)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
-    assert a[0].shape == (4, 40, 40, 12) and a[1].shape == (4, 40, 40, 1)
+    assert a[0].shape == (4, 40, 40, 21) and a[1].shape == (4, 40, 40, 1)
+    v2 = make_batch(np.random.default_rng([0, 7]), TrainConfig(batch=4, normalisation=2))
+    assert v2[0].shape == (4, 40, 40, 12)
+
+
+def test_level_noise_reaches_the_level_channels_only():
+    """Version-3 batches carry per-frame levels in channels 12-20; the frames stay centred."""
+    base = dict(batch=16, nan_fraction=0.0)
+    none = make_batch(np.random.default_rng([0, 3]), TrainConfig(**base, level_noise_zero=1.0))[0]
+    some = make_batch(np.random.default_rng([0, 3]), TrainConfig(**base, level_noise_zero=0.0))[0]
+    np.testing.assert_allclose(none[..., :12], some[..., :12], atol=1e-5)
+    assert np.abs(some[..., 12:] - none[..., 12:]).max() > 0.1
+
+
+def test_saved_configs_from_before_version_3_resume_as_version_2():
+    old = {k: v for k, v in dataclasses.asdict(TrainConfig()).items()
+           if k not in ("normalisation", "level_noise", "level_noise_zero")}
+    cfg = TrainConfig.from_saved(old, steps=9)
+    assert (cfg.normalisation, cfg.level_noise, cfg.level_inputs, cfg.steps) == (2, (), False, 9)
+    with pytest.raises(ValueError, match="level_noise"):
+        TrainConfig(level_noise=(2.0, 1.0))
+    with pytest.raises(ValueError, match="normalisation"):
+        TrainConfig(normalisation=1)
+
+
+def test_a_version_2_donor_seeds_a_version_3_network_exactly(tmp_path):
+    """Warm start across the contract change: the level channels start with zero weight."""
+    from mintpy_aedenoise.api import predict_normalised
+
+    donor = train(dataclasses.replace(_config(tmp_path, 2), normalisation=2))
+    assert json.loads(Path(donor[: -len(".weights.h5")] + ".json").read_text())["normalisation_version"] == 2
+    for layer in (v2 := load_model(donor)).layers:      # a non-zero head, so outputs are informative
+        if layer.name == "kernel":
+            layer.set_weights([np.full_like(w, 0.05) for w in layer.get_weights()])
+    save_model(v2, donor, json.loads(Path(donor[: -len(".weights.h5")] + ".json").read_text()))
+    cfg = dataclasses.replace(_config(tmp_path, 1), out_dir=str(tmp_path / "v3"), init_from=donor, lr=1e-30)
+    grown = load_model(train(cfg))
+    assert grown.config_args["level_inputs"] and grown.meta["normalisation_version"] == 3
+    b = generate_windows(np.random.default_rng(5), 4, kind="mogi", level_noise=1.0)
+    np.testing.assert_allclose(predict_normalised(grown, b.series, b.dem),
+                               predict_normalised(load_model(donor), b.series, b.dem), atol=1e-6)
+    # the other way round is refused, naming the donor
+    with pytest.raises(ValueError, match="cannot seed a version-2 network"):
+        train(dataclasses.replace(_config(tmp_path, 1), out_dir=str(tmp_path / "back"),
+                                  init_from=str(tmp_path / "v3" / "fault.weights.h5"), normalisation=2))
 
 
 def test_save_then_load_gives_identical_predictions(tmp_path, tiny_model):
@@ -50,8 +100,6 @@ def test_save_then_load_gives_identical_predictions(tmp_path, tiny_model):
 
 
 def test_warm_start_records_the_lineage_and_total_windows(tmp_path):
-    import dataclasses
-
     first = train(_config(tmp_path, 2))                                   # 8 windows
     second_cfg = dataclasses.replace(_config(tmp_path, 4), out_dir=str(tmp_path / "second"),
                                      init_from=first, seed=1)
@@ -86,3 +134,19 @@ def test_resume_works_in_a_fresh_interpreter(tmp_path):
                    capture_output=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["step"] == 4 and [h["step"] for h in state["history"]] == [2, 4]
+
+
+@pytest.mark.parametrize("edit, needle", [
+    ({"normalisation_version": 1}, "normalisation version 1, this package supports 2, 3"),
+    ({"normalisation_version": 3}, "does not match the network's inputs"),
+])
+def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_model, edit, needle):
+    from mintpy_aedenoise.store import ModelLoadError
+
+    path = str(tmp_path / "m.weights.h5")
+    save_model(tiny_model, path, {"kind": "fault"})
+    side = tmp_path / "m.json"
+    side.write_text(json.dumps({**json.loads(side.read_text()), **edit}))
+    with pytest.raises(ModelLoadError, match=needle) as err:
+        load_model(path)
+    assert str(side) in str(err.value)

@@ -17,6 +17,9 @@ EXAMPLE = """example:
   aedenoise_evaluate.py --model runs/fault/fault.weights.h5 --png fault_r2.png \\
       --json fault_r2.json --update-sidecar
 
+  # the same windows with a level on every date, as on a scene referenced to a distant point
+  aedenoise_evaluate.py --model mogi --level-noise 1
+
   # quick look: a fault model on Mogi windows, 10 levels of 16 windows
   aedenoise_evaluate.py --model fault --kind mogi --levels 10 --per-level 16
 """
@@ -41,6 +44,10 @@ def create_parser(subparsers=None):
                         help="SNR levels, log-spaced from 0.01 to 10 (default: %(default)s)")
     parser.add_argument("--per-level", dest="per_level", type=int, default=64,
                         help="windows per SNR level (default: %(default)s)")
+    parser.add_argument("--level-noise", dest="level_noise", type=float, default=0.0, metavar="RATIO",
+                        help="add a constant to every frame, of this std in units of the noise std:\n"
+                             "the atmosphere between a window and a distant reference point\n"
+                             "(default: %(default)s, the protocol)")
     parser.add_argument("--png", help="write the R^2-versus-SNR figure to this file")
     parser.add_argument("--json", dest="json_file", help="write the results to this JSON file")
     parser.add_argument("--update-sidecar", dest="update_sidecar", action="store_true",
@@ -56,6 +63,10 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.levels < 1 or inps.per_level < 1:
         parser.error("--levels and --per-level must be >= 1")
+    if not (inps.level_noise >= 0 and inps.level_noise < float("inf")):
+        parser.error(f"--level-noise must be finite and >= 0, got {inps.level_noise}")
+    if inps.level_noise > 0 and inps.update_sidecar:
+        parser.error("--update-sidecar stores the protocol's evaluation; drop --level-noise")
     try:       # unknown name, missing weights or a missing/unusable sidecar (ModelLoadError)
         inps.weights_file = resolve_weights(inps.model)[0]
     except ValueError as err:
@@ -100,7 +111,7 @@ def main(iargs=None):
         kind = name
 
     result = ev.evaluate(model, kind, seed=inps.seed, n_levels=inps.levels,
-                         per_level=inps.per_level)
+                         per_level=inps.per_level, level_noise=inps.level_noise)
     summary = result.to_dict()
     if inps.png:
         ev.plot(result, inps.png)

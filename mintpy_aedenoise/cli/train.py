@@ -12,6 +12,9 @@ EXAMPLE = """example:
   # continue an interrupted run from its last checkpoint
   aedenoise_train.py --model fault --steps 20000 --out runs/fault --resume
 
+  # warm start a new network from shipped weights (a version-2 donor seeds a version-3 network)
+  aedenoise_train.py --model mogi --out runs/mogi6 --lr 3e-4 --seed 12 --init-from mintpy_aedenoise/weights/mogi.weights.h5
+
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
 """
@@ -41,6 +44,13 @@ def create_parser(subparsers=None):
     parser.add_argument("--init-from", default="", metavar="WEIGHTS",
                         help="warm start a new run from these .weights.h5 (same architecture)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
+    parser.add_argument("--normalisation", type=int, choices=(2, 3), default=3,
+                        help="input contract: 3 adds the frame levels (default: %(default)s)")
+    parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
+                        help="per-frame level std, in units of the noise std, drawn log-uniformly "
+                             "(normalisation 3; default: %(default)s)")
+    parser.add_argument("--level-noise-zero", type=float, default=0.25, metavar="FRACTION",
+                        help="fraction of windows without level noise (default: %(default)s)")
     return parser
 
 
@@ -49,6 +59,11 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.steps < 1 or inps.batch < 1:
         parser.error("--steps and --batch must be >= 1")
+    lo, hi = inps.level_noise
+    if not 0 < lo <= hi:
+        parser.error(f"--level-noise needs 0 < MIN <= MAX, got {lo} {hi}")
+    if not 0 <= inps.level_noise_zero <= 1:
+        parser.error(f"--level-noise-zero must be in [0, 1], got {inps.level_noise_zero}")
     if inps.out_dir is None:
         inps.out_dir = f"runs/{inps.kind}"
     return inps
@@ -61,7 +76,9 @@ def main(iargs=None):
 
     config = TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
                          lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
-                         checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit)
+                         checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
+                         normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
+                         level_noise_zero=inps.level_noise_zero)
     path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
