@@ -20,8 +20,8 @@ normalised units; the engine multiplies it back to metres.
 import json
 import logging
 
-__all__ = ["build_model", "count_flops_per_pixel", "custom_objects", "model_summary", "n_input_channels",
-           "transfer_weights"]
+__all__ = ["build_model", "count_flops_per_pixel", "custom_objects", "model_config_args", "model_summary",
+           "n_input_channels", "transfer_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +137,20 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
     else:
         raise ValueError(f"unknown head {head!r}; choose 'kernel' or 'direct'")
     model = keras.Model(inp, out, name="aedenoise_unet")
-    model.config_args = {"n_frames": int(n_frames), "widths": list(widths), "head": head}
-    if level_inputs:
-        model.config_args["level_inputs"] = True
+    model.config_args = model_config_args(n_frames, widths, head, level_inputs)
     return model
+
+
+def model_config_args(n_frames=9, widths=(24, 48, 96, 128), head="kernel", level_inputs=False):
+    """The constructor arguments that :func:`build_model` records (``model.config_args``, the sidecar's ``model``).
+
+    >>> model_config_args(widths=(8, 16), level_inputs=True)
+    {'n_frames': 9, 'widths': [8, 16], 'head': 'kernel', 'level_inputs': True}
+    """
+    args = {"n_frames": int(n_frames), "widths": [int(w) for w in widths], "head": head}
+    if level_inputs:
+        args["level_inputs"] = True
+    return args
 
 
 def n_input_channels(n_frames=9, level_inputs=False):

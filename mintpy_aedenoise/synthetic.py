@@ -268,6 +268,10 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     unknown = set(extras) - set(EXTRAS)
     if unknown:
         raise ValueError(f"unknown extras {sorted(unknown)}; choose from {EXTRAS}")
+    if level_noise is not None:
+        level_noise = np.broadcast_to(np.asarray(level_noise, dtype=np.float64), (n,))
+        if np.any(level_noise < 0) or not np.all(np.isfinite(level_noise)):
+            raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
     shape = (size, size)
     dem = fractal_dem(rng, n, shape, pixel_size=pixel_size)
     defo = random_source_deformation(rng, n, kind, size=size, pixel_size=pixel_size)
@@ -296,11 +300,8 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     if "nan" in extras:
         bad = decorrelation_mask(rng, n, shape, fraction=0.05)
         series[np.broadcast_to(bad[:, None], series.shape)] = np.nan
-    if level_noise is not None:
-        ratio = np.broadcast_to(np.asarray(level_noise, dtype=np.float64), (n,))
-        if np.any(ratio < 0) or not np.all(np.isfinite(ratio)):
-            raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
-        levels = (rng.standard_normal((n, n_frames)) * (ratio * sigma)[:, None]).astype(np.float32)
+    if level_noise is not None:        # drawn last: the rest of the batch does not depend on it
+        levels = (rng.standard_normal((n, n_frames)) * (level_noise * sigma)[:, None]).astype(np.float32)
         series += levels[:, :, None, None]
         noise += levels[:, :, None, None]
     return WindowBatch(series=series.astype(np.float32), dem=dem, target=target,

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .engine import NORMALISATION_VERSION, normalise_windows
+from .engine import NORMALISATION_VERSION, SUPPORTED_VERSIONS, normalise_windows
 from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
@@ -76,8 +76,8 @@ class TrainConfig:
         self.widths = tuple(int(w) for w in self.widths)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)
-        if self.normalisation not in (2, 3):
-            raise ValueError(f"normalisation must be 2 or 3, got {self.normalisation}")
+        if self.normalisation not in SUPPORTED_VERSIONS:
+            raise ValueError(f"normalisation must be one of {SUPPORTED_VERSIONS}, got {self.normalisation}")
         if self.level_noise and not (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]):
             raise ValueError(f"level_noise must be () or (min, max) with 0 < min <= max, got {self.level_noise}")
         if not 0.0 <= self.level_noise_zero <= 1.0:
@@ -87,6 +87,11 @@ class TrainConfig:
     def level_inputs(self):
         """Whether the network takes the frame levels (normalisation version 3)."""
         return self.normalisation == 3
+
+    @property
+    def uses_level_noise(self):
+        """Whether batches get per-frame level noise (version 3 with a non-empty range)."""
+        return self.level_inputs and bool(self.level_noise)
 
     @classmethod
     def from_saved(cls, saved, **override):
@@ -99,7 +104,7 @@ class TrainConfig:
 
 def _level_noise(rng, n, config):
     """Per-window level-noise ratios for one batch (None when the run uses none)."""
-    if not (config.level_inputs and config.level_noise):
+    if not config.uses_level_noise:
         return None
     lo, hi = config.level_noise
     ratio = np.exp(rng.uniform(np.log(lo), np.log(hi), n))
@@ -197,13 +202,13 @@ def _warm_start(model, init_from):
         donor = load_model(init_from)
     except ModelLoadError as err:
         raise ValueError(f"--init-from {init_from}: {err}") from err
-    if donor.config_args.get("widths") != model.config_args.get("widths") or \
-            donor.config_args.get("head") != model.config_args.get("head"):
-        raise ValueError(f"--init-from {init_from}: network {donor.config_args} does not match "
-                         f"{model.config_args}")
     if donor.config_args.get("level_inputs") and not model.config_args.get("level_inputs"):
         raise ValueError(f"--init-from {init_from}: a normalisation-3 donor cannot seed a version-2 network")
-    transfer_weights(donor, model)
+    try:                                 # other widths or another head: shapes or layers differ
+        transfer_weights(donor, model)
+    except ValueError as err:
+        raise ValueError(f"--init-from {init_from}: network {donor.config_args} does not fit "
+                         f"{model.config_args}: {err}") from err
 
 
 def _lr_at(step, config):
@@ -282,7 +287,7 @@ def train(config, resume=False, dtype_policy="float32"):
     """
     import keras
 
-    from .model import build_model, custom_objects, model_summary
+    from .model import build_model, custom_objects, model_config_args, model_summary
 
     os.makedirs(config.out_dir, exist_ok=True)
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
@@ -296,8 +301,7 @@ def train(config, resume=False, dtype_policy="float32"):
         config = TrainConfig.from_saved(state["config"], steps=config.steps,
                                         time_limit=config.time_limit, out_dir=config.out_dir)
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
-        model.config_args = build_model(widths=config.widths, head=config.head,
-                                        level_inputs=config.level_inputs).config_args
+        model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs)
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
@@ -344,7 +348,7 @@ def train(config, resume=False, dtype_policy="float32"):
                          "snr_range": list(config.snr_range), "nan_fraction": config.nan_fraction,
                          "level_noise": {"ratio_range": list(config.level_noise),
                                          "zero_fraction": config.level_noise_zero}
-                         if config.level_inputs and config.level_noise else None,
+                         if config.uses_level_noise else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
                          "dtype_policy": dtype_policy},

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """aedenoise_evaluate.py: benchmark a model against classical estimators on synthetic windows."""
 import logging
+import math
 import os
 import sys
 
@@ -63,7 +64,7 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.levels < 1 or inps.per_level < 1:
         parser.error("--levels and --per-level must be >= 1")
-    if not (inps.level_noise >= 0 and inps.level_noise < float("inf")):
+    if not (math.isfinite(inps.level_noise) and inps.level_noise >= 0):
         parser.error(f"--level-noise must be finite and >= 0, got {inps.level_noise}")
     if inps.level_noise > 0 and inps.update_sidecar:
         parser.error("--update-sidecar stores the protocol's evaluation; drop --level-noise")

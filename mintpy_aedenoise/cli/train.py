@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from ..engine.normalise import NORMALISATION_VERSION, SUPPORTED_VERSIONS
 from ._parser import create_argument_parser
 
 EXAMPLE = """example:
@@ -44,7 +45,7 @@ def create_parser(subparsers=None):
     parser.add_argument("--init-from", default="", metavar="WEIGHTS",
                         help="warm start a new run from these .weights.h5 (same architecture)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
-    parser.add_argument("--normalisation", type=int, choices=(2, 3), default=3,
+    parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
                         help="per-frame level std, in units of the noise std, drawn log-uniformly "
