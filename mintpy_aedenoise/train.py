@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 LOSS_EPS = 0.01
 #: Offset added to the step when seeding validation batches, far from any training step.
 VALIDATION_SEED_OFFSET = 10**9
+#: Level-noise ratio of the second validation set of a version-3 run: about a real scene's
+#: (``benchmarks/level_ratio.py`` gives 1.0-2.4 for a reference 10-25 km away).
+VALIDATION_LEVEL_NOISE = 1.0
 
 
 @dataclass
@@ -131,11 +134,15 @@ def make_batch(rng, config, n=None):
     return x, y[..., None].astype(np.float32), np.ascontiguousarray(weight, dtype=np.float32)
 
 
-def validation_set(config):
-    """A fixed validation batch (seeded away from all training steps) with its SNRs."""
+def validation_set(config, level_noise=None):
+    """A fixed validation batch (seeded away from all training steps) with its SNRs.
+
+    With ``level_noise`` the same windows come back with per-frame levels added (the levels are
+    drawn last), so the two sets differ by the levels only.
+    """
     rng = np.random.default_rng([config.seed, VALIDATION_SEED_OFFSET])
-    b = generate_windows(rng, config.validation_size, kind=config.kind, snr_range=(0.03, 10.0))
-    return b
+    return generate_windows(rng, config.validation_size, kind=config.kind, snr_range=(0.03, 10.0),
+                            level_noise=level_noise)
 
 
 def warm_start_lineage(init_from):
@@ -255,7 +262,16 @@ class _Producer:
         self.stop.set()
 
 
-def _validate(model, val):
+def _validate(model, val, val_level=None):
+    """R2 of the validation windows by SNR band; with ``val_level`` the same keys again, suffixed
+    ``_level1``, for the windows with levels (:data:`VALIDATION_LEVEL_NOISE`)."""
+    out = _validation_scores(model, val)
+    if val_level is not None:
+        out.update({f"{k}_level1": v for k, v in _validation_scores(model, val_level).items()})
+    return out
+
+
+def _validation_scores(model, val):
     from .api import predict_normalised
 
     r2 = r2_per_window(predict_normalised(model, val.series, val.dem, batch_size=128), val.target)
@@ -319,6 +335,7 @@ def train(config, resume=False, dtype_policy="float32"):
         state["lineage"], state["donor_samples"] = warm_start_lineage(config.init_from)
     lineage, donor_total = state["lineage"], state["donor_samples"]
     val = validation_set(config)
+    val_level = validation_set(config, VALIDATION_LEVEL_NOISE) if config.uses_level_noise else None
     producer = _Producer(config, state["step"])
     t_start = time.time()
     wall0 = state["wall_time"]
@@ -326,7 +343,7 @@ def train(config, resume=False, dtype_policy="float32"):
     step = state["step"]
 
     def checkpoint():
-        metrics = _validate(model, val)
+        metrics = _validate(model, val, val_level)
         state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
         state["history"].append({"step": step, "samples": step * config.batch, **metrics})
         model.save(ckpt + ".tmp.keras")

@@ -13,7 +13,7 @@ import pytest
 
 from mintpy_aedenoise.store import load_model, save_model
 from mintpy_aedenoise.synthetic import generate_windows
-from mintpy_aedenoise.train import TrainConfig, make_batch, train
+from mintpy_aedenoise.train import TrainConfig, make_batch, train, validation_set
 
 
 def _config(tmp_path, steps):
@@ -27,7 +27,7 @@ def test_two_step_training_writes_weights_sidecar_and_checkpoint(tmp_path):
     assert meta["kind"] == "fault" and meta["training"]["samples_seen"] == 8
     assert meta["normalisation_version"] == 3 and meta["model"]["level_inputs"] is True
     assert meta["training"]["level_noise"] == {"ratio_range": [0.1, 5.0], "zero_fraction": 0.25}
-    assert "r2_mean" in meta["validation"]
+    assert "r2_mean" in meta["validation"] and "r2_mean_level1" in meta["validation"]
     assert (tmp_path / "run" / "checkpoint.keras").is_file()
     assert load_model(path).meta["model"]["widths"] == [8, 16]
 
@@ -37,6 +37,27 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     train(_config(tmp_path, 4), resume=True)
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["step"] == 4 and [h["step"] for h in state["history"]] == [2, 4]
+
+
+def test_level_validation_set_is_the_same_windows_with_frame_levels():
+    cfg = TrainConfig(kind="mogi", validation_size=6)
+    plain, level = validation_set(cfg), validation_set(cfg, 1.0)
+    np.testing.assert_array_equal(plain.target, level.target)
+    diff = level.series - plain.series                       # (B, 9, H, W): one constant per frame
+    finite = np.isfinite(diff)
+    assert finite.any()
+    spread = np.nanmax(diff, axis=(2, 3)) - np.nanmin(diff, axis=(2, 3))
+    assert np.nanmax(spread) < 1e-6 * max(np.nanmax(np.abs(diff)), 1e-30)
+    assert np.nanmax(np.abs(diff)) > 0
+
+
+def test_version_2_runs_validate_without_levels(tmp_path):
+    cfg = TrainConfig(kind="fault", out_dir=str(tmp_path / "v2"), steps=2, batch=4, widths=(8, 16),
+                      checkpoint_every=2, validation_size=8, warmup=1, normalisation=2)
+    train(cfg)
+    meta = json.loads((tmp_path / "v2" / "fault.json").read_text())
+    assert meta["normalisation_version"] == 2 and meta["training"]["level_noise"] is None
+    assert "r2_mean" in meta["validation"] and not any(k.endswith("_level1") for k in meta["validation"])
 
 
 def test_batches_are_reproducible_from_seed_and_step():
