@@ -264,10 +264,11 @@ class _Producer:
 
 def _validate(model, val, val_level=None):
     """R2 of the validation windows by SNR band; with ``val_level`` the same keys again, suffixed
-    ``_level1``, for the windows with levels (:data:`VALIDATION_LEVEL_NOISE`)."""
+    ``_level<r>`` (``_level1``), for the windows with levels r = :data:`VALIDATION_LEVEL_NOISE`."""
     out = _validation_scores(model, val)
     if val_level is not None:
-        out.update({f"{k}_level1": v for k, v in _validation_scores(model, val_level).items()})
+        suffix = f"_level{VALIDATION_LEVEL_NOISE:g}"
+        out.update({k + suffix: v for k, v in _validation_scores(model, val_level).items()})
     return out
 
 
