@@ -245,8 +245,6 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
     if per_level < 1:
         raise ValueError(f"per_level must be >= 1, got {per_level}")
-    if not (np.isfinite(level_noise) and level_noise >= 0):
-        raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
     estimators = ESTIMATORS if estimators is None else estimators
     levels = snr_levels(n_levels, snr_min, snr_max)
     net = resolve_model(model)
@@ -260,7 +258,7 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     for i, snr in enumerate(levels):
         rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + i])
         batch = generate_windows(rng, per_level, kind=kind, snr=snr,
-                                 level_noise=level_noise if level_noise > 0 else None)
+                                 level_noise=level_noise or None)   # generate_windows checks it
         preds = {NETWORK: denoise_windows(batch.series, batch.dem, model=net,
                                           batch_size=batch_size)}
         preds.update({name: f(batch.series, batch.dem) for name, f in estimators.items()})

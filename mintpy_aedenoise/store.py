@@ -137,15 +137,17 @@ def save_model(model, weights_file, meta):
     weights_file : str
         Destination ending in ``.weights.h5``.
     meta : dict
-        Sidecar content; ``model`` and ``min_package_version`` are filled in when absent.
+        Sidecar content; ``model``, ``min_package_version`` and the normalisation (version and
+        description, from the network's inputs) are filled in when absent.
     """
-    from .engine.normalise import version_of_model_args
+    from .engine.normalise import NORMALISATION_TEXT, version_of_model_args
 
     side = sidecar_path(weights_file)
     meta = dict(meta)
     meta.setdefault("model", model.config_args)
     meta.setdefault("min_package_version", __version__)
-    meta.setdefault("normalisation_version", version_of_model_args(model.config_args))
+    version = meta.setdefault("normalisation_version", version_of_model_args(model.config_args))
+    meta.setdefault("normalisation", NORMALISATION_TEXT[version])
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)
     tmp_w = weights_file[: -len(".weights.h5")] + ".tmp.weights.h5"
     _inference_copy(model).save_weights(tmp_w)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .engine import NORMALISATION_VERSION, SUPPORTED_VERSIONS, normalise_windows
+from .engine import NORMALISATION_VERSION, SUPPORTED_VERSIONS, normalise_windows, version_of_model_args
 from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
@@ -188,15 +188,6 @@ def warm_start_lineage(init_from):
     return lineage, int(training.get("samples_seen_total", own))
 
 
-NORMALISATION_TEXT = {
-    2: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
-       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask",
-    3: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
-       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask, then the 9 removed frame "
-       "means divided by the scale (the window's level on each date)",
-}
-
-
 def _warm_start(model, init_from):
     """Load a donor's weights into ``model``; a version-2 donor seeds a version-3 network exactly."""
     from .model import transfer_weights
@@ -209,7 +200,7 @@ def _warm_start(model, init_from):
         donor = load_model(init_from)
     except ModelLoadError as err:
         raise ValueError(f"--init-from {init_from}: {err}") from err
-    if donor.config_args.get("level_inputs") and not model.config_args.get("level_inputs"):
+    if version_of_model_args(donor.config_args) > version_of_model_args(model.config_args):
         raise ValueError(f"--init-from {init_from}: a normalisation-3 donor cannot seed a version-2 network")
     try:                                 # other widths or another head: shapes or layers differ
         transfer_weights(donor, model)
@@ -352,8 +343,6 @@ def train(config, resume=False, dtype_policy="float32"):
         write_json_atomic(state_file, state)
         meta = {
             "kind": config.kind,
-            "normalisation": NORMALISATION_TEXT[config.normalisation],
-            "normalisation_version": config.normalisation,
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
             "training": {"samples_seen": step * config.batch, "steps": step, "seed": config.seed,
                          "samples_seen_total": donor_total + step * config.batch,

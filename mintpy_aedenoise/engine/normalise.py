@@ -27,13 +27,21 @@ output by exactly ``k``.
 """
 import numpy as np
 
-__all__ = ["DEM_SCALE_FLOOR", "NORMALISATION_VERSION", "SUPPORTED_VERSIONS", "normalise_windows",
-           "valid_mask", "version_of_model_args"]
+__all__ = ["DEM_SCALE_FLOOR", "NORMALISATION_TEXT", "NORMALISATION_VERSION", "SUPPORTED_VERSIONS",
+           "normalise_windows", "valid_mask", "version_of_model_args"]
 
 #: Version of this contract for new models, stored in every weights sidecar and checked at load.
 NORMALISATION_VERSION = 3
 #: Versions this package can feed: 2 (frames, elevation, mask) and 3 (plus the 9 frame levels).
 SUPPORTED_VERSIONS = (2, 3)
+#: One-line description of each version, written into the weights sidecar (``normalisation``).
+NORMALISATION_TEXT = {
+    2: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
+       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask",
+    3: "mintpy_aedenoise.engine.normalise: temporal and per-frame spatial means removed, window RMS "
+       "scale, DEM (h-mean)/max(std,10 m) and its square, validity mask, then the 9 removed frame "
+       "means divided by the scale (the window's level on each date)",
+}
 
 #: Elevation standard deviation (m) below which the DEM is not amplified further: over flat
 #: ground the stratified delay is negligible and DEM noise should stay small.
