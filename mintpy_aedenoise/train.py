@@ -14,7 +14,13 @@ Models with normalisation version 3 (the default) see each frame's window level,
 trained with per-frame level noise (``TrainConfig.level_noise``): most windows get a level of
 random size on every date, as on a real scene referenced to a distant point, a fraction get
 none, so that the network learns from the 9 levels themselves how far to trust them.
+
+With ``TrainConfig.ema`` > 0 the run keeps an exponential moving average of the weights
+(Polyak averaging) beside the weights the optimiser updates; the exported weights, and the
+validation logged at each checkpoint, are the average's, and the checkpoint stores both, so a
+resumed run continues the same average.
 """
+import contextlib
 import json
 import logging
 import os
@@ -66,6 +72,9 @@ class TrainConfig:
     #: Fraction of windows with no level noise (the turbulence's zero window mean).
     level_noise_zero: float = 0.25
     init_from: str = ""
+    #: Momentum of the exponential moving average of the weights that is exported (0: export
+    #: the optimiser's weights as they are).
+    ema: float = 0.0
     checkpoint_every: int = 500
     time_limit: float = 0.0
     validation_size: int = 512
@@ -85,6 +94,8 @@ class TrainConfig:
             raise ValueError(f"level_noise must be () or (min, max) with 0 < min <= max, got {self.level_noise}")
         if not 0.0 <= self.level_noise_zero <= 1.0:
             raise ValueError(f"level_noise_zero must be in [0, 1], got {self.level_noise_zero}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
 
     @property
     def level_inputs(self):
@@ -253,6 +264,44 @@ class _Producer:
         self.stop.set()
 
 
+class _WeightAverage:
+    """Exponential moving average of a model's weights, kept in NumPy beside the training.
+
+    ``update()`` after every optimiser step; ``applied()`` swaps the average into the model for
+    validation and export, and puts the optimiser's weights back afterwards. ``save()`` writes
+    the average atomically to ``path``, which a resumed run reads back.
+    """
+
+    def __init__(self, model, momentum, path):
+        self.model, self.momentum, self.path = model, momentum, path
+        current = model.get_weights()
+        self.average = [w.astype(np.float64) for w in current]
+        if os.path.isfile(path):
+            with np.load(path) as saved:
+                stored = [saved[f"w{i}"] for i in range(len(saved.files))]
+            if [a.shape for a in stored] != [w.shape for w in current]:
+                raise ValueError(f"{path}: the stored weight average does not fit the network")
+            self.average = [a.astype(np.float64) for a in stored]
+
+    def update(self):
+        for avg, w in zip(self.average, self.model.get_weights()):
+            avg += (1.0 - self.momentum) * (w - avg)
+
+    def save(self):
+        tmp = self.path + ".tmp.npz"
+        np.savez(tmp, **{f"w{i}": a for i, a in enumerate(self.average)})
+        os.replace(tmp, self.path)
+
+    @contextlib.contextmanager
+    def applied(self):
+        raw = self.model.get_weights()
+        self.model.set_weights([a.astype(w.dtype) for a, w in zip(self.average, raw)])
+        try:
+            yield
+        finally:
+            self.model.set_weights(raw)
+
+
 def _validate(model, val, val_level=None):
     """R2 of the validation windows by SNR band; with ``val_level`` the same keys again, suffixed
     ``_level<r>`` (``_level1``), for the windows with levels r = :data:`VALIDATION_LEVEL_NOISE`."""
@@ -328,18 +377,32 @@ def train(config, resume=False, dtype_policy="float32"):
     lineage, donor_total = state["lineage"], state["donor_samples"]
     val = validation_set(config)
     val_level = validation_set(config, VALIDATION_LEVEL_NOISE) if config.uses_level_noise else None
+    ema_file = os.path.join(config.out_dir, "ema.npz")
+    if config.ema and state["step"] and not os.path.isfile(ema_file):
+        logger.warning("%s is missing: the weight average restarts from the checkpoint", ema_file)
+    average = _WeightAverage(model, config.ema, ema_file) if config.ema else None
     producer = _Producer(config, state["step"])
     t_start = time.time()
     wall0 = state["wall_time"]
     t_log, n_log, loss_acc = time.time(), 0, 0.0
     step = state["step"]
 
+    def exported():
+        """The weights that are validated and exported: the average's, if the run keeps one."""
+        return average.applied() if average else contextlib.nullcontext()
+
     def checkpoint():
-        metrics = _validate(model, val, val_level)
+        with exported():
+            metrics = _validate(model, val, val_level)
+        if average:      # the optimiser's own weights, to compare with their average
+            metrics.update({k + "_raw": v for k, v in _validate(model, val, val_level).items()
+                            if k.startswith("r2_mean")})
         state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
         state["history"].append({"step": step, "samples": step * config.batch, **metrics})
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
+        if average:
+            average.save()
         write_json_atomic(state_file, state)
         meta = {
             "kind": config.kind,
@@ -352,6 +415,8 @@ def train(config, resume=False, dtype_policy="float32"):
                              "type": "linear warmup + cosine", "lr": config.lr,
                              "lr_min": config.lr_min, "warmup": config.warmup,
                              "total_steps": config.steps},
+                         "weight_average": {"type": "exponential moving average",
+                                            "momentum": config.ema} if config.ema else None,
                          "snr_range": list(config.snr_range), "nan_fraction": config.nan_fraction,
                          "level_noise": {"ratio_range": list(config.level_noise),
                                          "zero_fraction": config.level_noise_zero}
@@ -362,7 +427,8 @@ def train(config, resume=False, dtype_policy="float32"):
             "validation": metrics,
             "summary": summary,
         }
-        save_model(model, export, meta)
+        with exported():
+            save_model(model, export, meta)
         logger.info("checkpoint at step %d: %s", step,
                     " ".join(f"{k}={v:.3f}" for k, v in metrics.items() if v is not None))
 
@@ -371,6 +437,8 @@ def train(config, resume=False, dtype_policy="float32"):
             x, y, w = producer.get()
             model.optimizer.learning_rate.assign(_lr_at(step, config))
             loss = model.train_on_batch(x, y, sample_weight=w)
+            if average:
+                average.update()
             loss_acc += float(np.asarray(loss).ravel()[0])
             step += 1
             n_log += 1

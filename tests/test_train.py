@@ -39,6 +39,46 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert state["step"] == 4 and [h["step"] for h in state["history"]] == [2, 4]
 
 
+def _checkpoint_weights(run):
+    import keras
+
+    from mintpy_aedenoise.model import custom_objects
+
+    return keras.models.load_model(run / "checkpoint.keras", custom_objects=custom_objects()).get_weights()
+
+
+def test_without_averaging_the_export_is_the_checkpoint(tmp_path):
+    train(_config(tmp_path, 2))
+    exported = load_model(str(tmp_path / "run" / "fault.weights.h5")).get_weights()
+    for a, b in zip(exported, _checkpoint_weights(tmp_path / "run")):
+        np.testing.assert_array_equal(a, b)
+    assert json.loads((tmp_path / "run" / "fault.json").read_text())["training"]["weight_average"] is None
+
+
+def test_the_weight_average_is_exported_and_resumes_exactly(tmp_path):
+    straight = dataclasses.replace(_config(tmp_path, 4), ema=0.5)
+    train(straight)
+    # the same run stopped by its time limit after one step, then resumed by a fresh call
+    stopped = dataclasses.replace(straight, out_dir=str(tmp_path / "stopped"), time_limit=1e-9)
+    train(stopped)
+    assert json.loads((tmp_path / "stopped" / "state.json").read_text())["step"] == 1
+    train(dataclasses.replace(stopped, time_limit=0.0), resume=True)
+
+    run = tmp_path / "run"
+    exported = load_model(str(run / "fault.weights.h5")).get_weights()
+    with np.load(run / "ema.npz") as saved:
+        average = [saved[f"w{i}"] for i in range(len(saved.files))]
+    raw = _checkpoint_weights(run)
+    for e, a in zip(exported, average):
+        np.testing.assert_array_equal(e, a.astype(np.float32))
+    assert any(np.abs(e - r).max() > 0 for e, r in zip(exported, raw))
+    for a, b in zip(exported, load_model(str(tmp_path / "stopped" / "fault.weights.h5")).get_weights()):
+        np.testing.assert_array_equal(a, b)
+    meta = json.loads((run / "fault.json").read_text())
+    assert meta["training"]["weight_average"] == {"type": "exponential moving average", "momentum": 0.5}
+    assert {"r2_mean_raw", "r2_mean_level1_raw"} <= set(meta["validation"])
+
+
 def test_level_validation_set_is_the_same_windows_with_frame_levels():
     cfg = TrainConfig(kind="mogi", validation_size=6)
     plain, level = validation_set(cfg), validation_set(cfg, 1.0)

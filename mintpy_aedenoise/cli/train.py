@@ -44,6 +44,9 @@ def create_parser(subparsers=None):
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     parser.add_argument("--init-from", default="", metavar="WEIGHTS",
                         help="warm start a new run from these .weights.h5 (same architecture)")
+    parser.add_argument("--ema", type=float, default=0.0, metavar="MOMENTUM",
+                        help="export an exponential moving average of the weights with this\n"
+                             "momentum, e.g. 0.999; 0 exports the last weights (default: %(default)s)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
     parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
@@ -65,6 +68,8 @@ def cmd_line_parse(iargs=None):
         parser.error(f"--level-noise needs 0 < MIN <= MAX, got {lo} {hi}")
     if not 0 <= inps.level_noise_zero <= 1:
         parser.error(f"--level-noise-zero must be in [0, 1], got {inps.level_noise_zero}")
+    if not 0 <= inps.ema < 1:
+        parser.error(f"--ema must be in [0, 1), got {inps.ema}")
     if inps.out_dir is None:
         inps.out_dir = f"runs/{inps.kind}"
     return inps
@@ -79,7 +84,7 @@ def main(iargs=None):
                          lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
                          checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
                          normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
-                         level_noise_zero=inps.level_noise_zero)
+                         level_noise_zero=inps.level_noise_zero, ema=inps.ema)
     path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
