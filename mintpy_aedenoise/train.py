@@ -17,8 +17,8 @@ none, so that the network learns from the 9 levels themselves how far to trust t
 
 With ``TrainConfig.ema`` > 0 the run keeps an exponential moving average of the weights
 (Polyak averaging) beside the weights the optimiser updates; the exported weights, and the
-validation logged at each checkpoint, are the average's, and the checkpoint stores both, so a
-resumed run continues the same average.
+validation logged at each checkpoint, are the average's. ``checkpoint.keras`` holds the
+optimiser's weights and ``ema.npz`` the average, so a resumed run continues the same average.
 """
 import contextlib
 import json
@@ -268,29 +268,49 @@ class _WeightAverage:
     """Exponential moving average of a model's weights, kept in NumPy beside the training.
 
     ``update()`` after every optimiser step; ``applied()`` swaps the average into the model for
-    validation and export, and puts the optimiser's weights back afterwards. ``save()`` writes
-    the average atomically to ``path``, which a resumed run reads back.
+    validation and export, and puts the optimiser's weights back afterwards. ``save(step)``
+    writes the average and its step atomically to ``path``. A run resumed at ``step`` > 0 reads
+    the average back if it was saved at that same step; otherwise (no file, or one from another
+    step after an interrupted checkpoint) the average restarts from the model's weights, with a
+    warning. A new run (``step`` 0) ignores any file left by an earlier run in the same folder.
     """
 
-    def __init__(self, model, momentum, path):
+    def __init__(self, model, momentum, path, step=0):
         self.model, self.momentum, self.path = model, momentum, path
         current = model.get_weights()
         self.average = [w.astype(np.float64) for w in current]
-        if os.path.isfile(path):
-            with np.load(path) as saved:
-                stored = [saved[f"w{i}"] for i in range(len(saved.files))]
-            if [a.shape for a in stored] != [w.shape for w in current]:
-                raise ValueError(f"{path}: the stored weight average does not fit the network")
-            self.average = [a.astype(np.float64) for a in stored]
+        if not step:
+            return
+        stored, stored_step = self.load(path) if os.path.isfile(path) else (None, None)
+        if stored_step != step:
+            logger.warning("%s: %s; the weight average restarts from the checkpoint at step %d", path,
+                           "missing" if stored is None else f"saved at step {stored_step}", step)
+            return
+        if [a.shape for a in stored] != [w.shape for w in current]:
+            raise ValueError(f"{path}: the stored weight average does not fit the network")
+        self.average = [a.astype(np.float64) for a in stored]
+
+    @staticmethod
+    def load(path):
+        """The stored average (list of arrays) and the step it was saved at (None if unknown)."""
+        with np.load(path) as saved:
+            n = sum(1 for k in saved.files if k.startswith("w"))
+            step = int(saved["step"]) if "step" in saved.files else None
+            return [saved[f"w{i}"] for i in range(n)], step
 
     def update(self):
         for avg, w in zip(self.average, self.model.get_weights()):
             avg += (1.0 - self.momentum) * (w - avg)
 
-    def save(self):
+    def save(self, step):
         tmp = self.path + ".tmp.npz"
-        np.savez(tmp, **{f"w{i}": a for i, a in enumerate(self.average)})
-        os.replace(tmp, self.path)
+        try:
+            np.savez(tmp, step=step, **{f"w{i}": a for i, a in enumerate(self.average)})
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
 
     @contextlib.contextmanager
     def applied(self):
@@ -377,10 +397,8 @@ def train(config, resume=False, dtype_policy="float32"):
     lineage, donor_total = state["lineage"], state["donor_samples"]
     val = validation_set(config)
     val_level = validation_set(config, VALIDATION_LEVEL_NOISE) if config.uses_level_noise else None
-    ema_file = os.path.join(config.out_dir, "ema.npz")
-    if config.ema and state["step"] and not os.path.isfile(ema_file):
-        logger.warning("%s is missing: the weight average restarts from the checkpoint", ema_file)
-    average = _WeightAverage(model, config.ema, ema_file) if config.ema else None
+    average = (_WeightAverage(model, config.ema, os.path.join(config.out_dir, "ema.npz"), state["step"])
+               if config.ema else None)
     producer = _Producer(config, state["step"])
     t_start = time.time()
     wall0 = state["wall_time"]
@@ -402,7 +420,7 @@ def train(config, resume=False, dtype_policy="float32"):
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
         if average:
-            average.save()
+            average.save(step)
         write_json_atomic(state_file, state)
         meta = {
             "kind": config.kind,

@@ -13,7 +13,7 @@ import pytest
 
 from mintpy_aedenoise.store import load_model, save_model
 from mintpy_aedenoise.synthetic import generate_windows
-from mintpy_aedenoise.train import TrainConfig, make_batch, train, validation_set
+from mintpy_aedenoise.train import TrainConfig, _WeightAverage, make_batch, train, validation_set
 
 
 def _config(tmp_path, steps):
@@ -53,6 +53,37 @@ def test_without_averaging_the_export_is_the_checkpoint(tmp_path):
     for a, b in zip(exported, _checkpoint_weights(tmp_path / "run")):
         np.testing.assert_array_equal(a, b)
     assert json.loads((tmp_path / "run" / "fault.json").read_text())["training"]["weight_average"] is None
+    assert not (tmp_path / "run" / "ema.npz").exists()
+
+
+def test_the_weight_average_update_and_its_saved_step(tmp_path, caplog):
+    from mintpy_aedenoise.model import build_model
+
+    model = build_model(widths=(8, 16), seed=0)
+    start = model.get_weights()
+    path = str(tmp_path / "ema.npz")
+    average = _WeightAverage(model, 0.75, path)
+    model.set_weights([w + 1.0 for w in start])
+    average.update()                                 # avg = w0 + 0.25 * ((w0 + 1) - w0)
+    with average.applied():
+        for a, w in zip(model.get_weights(), start):
+            np.testing.assert_allclose(a, w + 0.25, rtol=0, atol=1e-6)
+    for a, w in zip(model.get_weights(), start):     # the optimiser's weights are back
+        np.testing.assert_array_equal(a, w + 1.0)
+    average.save(7)
+
+    resumed = _WeightAverage(model, 0.75, path, step=7)
+    np.testing.assert_allclose(resumed.average[0], start[0] + 0.25, atol=1e-6)
+    # a new run in the same folder, or a file from another step, starts from the model's weights
+    for step in (0, 8):
+        with caplog.at_level("WARNING", logger="mintpy_aedenoise.train"):
+            fresh = _WeightAverage(model, 0.75, path, step=step)
+        np.testing.assert_array_equal(fresh.average[0], start[0] + 1.0)
+    assert "saved at step 7" in caplog.text and "restarts from the checkpoint at step 8" in caplog.text
+    # an average of another network is an error naming the file
+    _WeightAverage(build_model(widths=(4, 8), seed=0), 0.75, path).save(3)
+    with pytest.raises(ValueError, match="ema.npz: the stored weight average does not fit"):
+        _WeightAverage(model, 0.75, path, step=3)
 
 
 def test_the_weight_average_is_exported_and_resumes_exactly(tmp_path):
@@ -66,8 +97,8 @@ def test_the_weight_average_is_exported_and_resumes_exactly(tmp_path):
 
     run = tmp_path / "run"
     exported = load_model(str(run / "fault.weights.h5")).get_weights()
-    with np.load(run / "ema.npz") as saved:
-        average = [saved[f"w{i}"] for i in range(len(saved.files))]
+    average, saved_step = _WeightAverage.load(str(run / "ema.npz"))
+    assert saved_step == 4
     raw = _checkpoint_weights(run)
     for e, a in zip(exported, average):
         np.testing.assert_array_equal(e, a.astype(np.float32))
