@@ -410,18 +410,21 @@ def train(config, resume=False, dtype_policy="float32"):
         return average.applied() if average else contextlib.nullcontext()
 
     def checkpoint():
-        with exported():
-            metrics = _validate(model, val, val_level)
-        if average:      # the optimiser's own weights, to compare with their average
-            metrics.update({k + "_raw": v for k, v in _validate(model, val, val_level).items()
-                            if k.startswith("r2_mean")})
-        state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
-        state["history"].append({"step": step, "samples": step * config.batch, **metrics})
+        # the optimiser's own weights: the resume checkpoint, and a score to compare the average with
+        raw = ({k + "_raw": v for k, v in _validate(model, val, val_level).items() if k.startswith("r2_mean")}
+               if average else {})
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
         if average:
             average.save(step)
-        write_json_atomic(state_file, state)
+        with exported():                 # validate and export the average's weights
+            metrics = {**_validate(model, val, val_level), **raw}
+            state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
+            state["history"].append({"step": step, "samples": step * config.batch, **metrics})
+            write_json_atomic(state_file, state)
+            _export(metrics)
+
+    def _export(metrics):
         meta = {
             "kind": config.kind,
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
@@ -445,8 +448,7 @@ def train(config, resume=False, dtype_policy="float32"):
             "validation": metrics,
             "summary": summary,
         }
-        with exported():
-            save_model(model, export, meta)
+        save_model(model, export, meta)
         logger.info("checkpoint at step %d: %s", step,
                     " ".join(f"{k}={v:.3f}" for k, v in metrics.items() if v is not None))
 
