@@ -16,6 +16,9 @@ EXAMPLE = """example:
   # warm start a new network from shipped weights (a version-2 donor seeds a version-3 network)
   aedenoise_train.py --model mogi --out runs/mogi6 --lr 3e-4 --seed 12 --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
+  # export a moving average of the weights (how fault6 was trained)
+  aedenoise_train.py --model fault --out runs/fault6 --steps 16000 --lr 2e-4 --seed 17 --ema 0.999 --init-from mintpy_aedenoise/weights/fault.weights.h5
+
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
 """
