@@ -9,7 +9,9 @@
 3. streams strips of ``tile_rows`` rows through time (every date of a strip is read once into
    a rolling buffer of 9 frames, :mod:`mintpy_aedenoise.engine.windows`), predicts each 9-date
    window with overlapping 40 x 40 patches and blends them
-   (:mod:`mintpy_aedenoise.engine.tiles`), and writes each strip of each window;
+   (:mod:`mintpy_aedenoise.engine.tiles`), and writes each strip of each window, relative to
+   the input's reference pixel (``REF_Y/REF_X``: the strip holding it goes first, so every map's
+   value there is known before any other strip is written);
 4. moves the finished file into place (a failed run leaves nothing behind).
 
 Peak memory is a few strip buffers (about ``4 * 9 * (tile_rows + 80) * width`` float32 plus
@@ -19,9 +21,12 @@ import functools
 import logging
 import os
 import time
+import warnings
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from typing import Optional
+
+import numpy as np
 
 from . import mintpy_io as mio
 from .engine import PATCH, blend_strip, input_rows, iter_blocks, iter_window_frames, window_dates
@@ -157,12 +162,15 @@ def run(config):
     with ExitStack() as stack:
         writers = [stack.enter_context(mio.OutputFile(
             path, (n_maps,) + ts.shape, end_dates, start_dates, ts.bperp[length - 1:],
-            mio.output_metadata(ts, end_dates, extra))) for path, extra in zip(out_files, products)]
+            mio.output_metadata(ts, end_dates, extra, referenced=k == 0)))
+            for k, (path, extra) in enumerate(zip(out_files, products))]
         model = resolve_model(cfg.model)
         predict = functools.partial(predict_normalised, model, batch_size=cfg.batch_size)
         strips = list(iter_blocks(ts.shape, (cfg.tile_rows, ts.width)))
+        reference = _Reference(ts.ref_yx, n_maps, ts.path)
+        strips.sort(key=lambda strip: not reference.in_rows(strip.row_start, strip.row_stop))
         for i, strip in enumerate(strips):
-            _denoise_strip(ts, strip, writers, predict, geom_file=geom_file, has_height=has_height,
+            _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file, has_height=has_height,
                            mask_file=cfg.mask_file, length=length, patch=patch, overlap=cfg.overlap,
                            batch_size=cfg.batch_size)
             elapsed = time.time() - t_start
@@ -190,7 +198,54 @@ def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch
     }
 
 
-def _denoise_strip(ts, strip, writers, predict, *, geom_file, has_height, mask_file, length, patch,
+class _Reference:
+    """Each output map relative to the input's reference pixel, as MintPy time series are.
+
+    The network's maps have no fixed reference (each patch is normalised on its own), so the
+    value of map ``k`` at ``REF_Y/REF_X`` is subtracted from all of it. The strip that holds
+    the reference pixel must be applied first; it records the offsets. Without a reference
+    pixel in the input, maps are written as predicted.
+
+    Parameters
+    ----------
+    ref_yx : tuple of int or None
+        Reference pixel (row, column) of the input.
+    n_maps : int
+        Number of output maps.
+    name : str
+        Input file, for the warning when the reference pixel comes out NaN.
+    """
+
+    def __init__(self, ref_yx, n_maps, name):
+        self.ref_yx = ref_yx
+        self.offsets = np.full(n_maps, np.nan)
+        self.name = name
+        self.warned = False
+
+    def in_rows(self, y0, y1):
+        """True if the reference pixel lies in rows ``[y0, y1)``."""
+        return self.ref_yx is not None and y0 <= self.ref_yx[0] < y1
+
+    def apply(self, index, y0, data):
+        """``data`` (rows from ``y0``, full width) of map ``index`` minus its reference value."""
+        if self.ref_yx is None:
+            return data
+        if self.in_rows(y0, y0 + data.shape[0]):
+            value = float(data[self.ref_yx[0] - y0, self.ref_yx[1]])
+            if not np.isfinite(value):
+                if not self.warned:
+                    warnings.warn(f"{self.name}: reference pixel (y, x) = {tuple(self.ref_yx)} is NaN in output "
+                                  f"map {index} (masked or no valid data): such maps are written unreferenced",
+                                  RuntimeWarning, stacklevel=2)
+                self.warned = True
+                value = 0.0
+            self.offsets[index] = value
+        if np.isnan(self.offsets[index]):
+            raise RuntimeError(f"map {index}: the strip with the reference pixel must be processed first")
+        return data - np.float32(self.offsets[index])
+
+
+def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, length, patch,
                    overlap, batch_size):
     """Predict and write every window over the output rows of ``strip``."""
     y0, y1 = strip.row_start, strip.row_stop
@@ -203,6 +258,6 @@ def _denoise_strip(ts, strip, writers, predict, *, geom_file, has_height, mask_f
         maps, std = blend_strip(predict, frames[None], dem, (y0, y1), ts.shape, row_offset=r0, patch=patch,
                                 overlap=overlap, mask=valid, uncertainty=len(writers) > 1,
                                 batch_size=batch_size)
-        writers[0].write(win.index, (y0, y1), maps[0])
+        writers[0].write(win.index, (y0, y1), reference.apply(win.index, y0, maps[0]))
         if std is not None:
             writers[1].write(win.index, (y0, y1), std[0])

@@ -15,7 +15,8 @@ All MintPy file conventions live here, and nowhere else:
 The output is a genuine MintPy time-series file that ``info.py``, ``view.py``, ``tsview.py``,
 ``subset.py`` and ``save_kmz.py`` read:
 
-- ``/timeseries`` (n - 8, length, width) float32 metres: the deformation of each 9-date window;
+- ``/timeseries`` (n - 8, length, width) float32 metres: the deformation of each 9-date window,
+  relative to the input's reference pixel (0 there, as in the input);
 - ``/date``: the window *end* dates; ``/startDate``: the window start dates;
 - ``/bperp``: the perpendicular baseline at the end dates;
 - the input's attributes (geocoding, ``REF_Y/REF_X``, ``WAVELENGTH``, ``HEADING`` ...) minus
@@ -24,7 +25,8 @@ The output is a genuine MintPy time-series file that ``info.py``, ``view.py``, `
 
 The optional uncertainty goes to a separate file with the same layout
 (:func:`uncertainty_file`, ``deformation_ae_std.h5`` by default), so that the main output
-keeps MintPy's plain time-series structure, which every MintPy tool expects.
+keeps MintPy's plain time-series structure, which every MintPy tool expects. A spread has no
+reference point, so that file carries no ``REF_Y/REF_X/REF_LAT/REF_LON``.
 """
 import hashlib
 import json
@@ -159,6 +161,9 @@ def open_timeseries(path, min_dates=9):
         ref_yx = (int(atr["REF_Y"]), int(atr["REF_X"]))
     except (KeyError, ValueError):
         ref_yx = None
+    if ref_yx is not None and not (0 <= ref_yx[0] < obj.length and 0 <= ref_yx[1] < obj.width):
+        raise InputError(f"{path}: reference pixel REF_Y/REF_X = {ref_yx} is outside the "
+                         f"{obj.length} x {obj.width} image; fix it with reference_point.py")
     return TimeSeriesFile(path, tuple(obj.dateList), np.asarray(bperp, np.float32), int(obj.length),
                           int(obj.width), dict(obj.metadata), ref_yx)
 
@@ -571,7 +576,7 @@ def is_up_to_date(out_files, in_files, fprint):
         return False
 
 
-def output_metadata(ts, end_dates, extra=None):
+def output_metadata(ts, end_dates, extra=None, referenced=True):
     """Attributes of the output: the input's, retyped, without ``REF_DATE``, plus ``extra``.
 
     Parameters
@@ -582,12 +587,16 @@ def output_metadata(ts, end_dates, extra=None):
         Window end dates (the output ``/date``), for ``START_DATE`` and ``END_DATE``.
     extra : dict or None
         Attributes to add (provenance), written as strings.
+    referenced : bool
+        The maps are zero at the input's reference pixel (``REF_Y/REF_X/REF_LAT/REF_LON``
+        kept); False drops those keys (a product with no reference, such as a spread).
 
     Returns
     -------
     dict
     """
-    atr = {k: v for k, v in ts.attrs.items() if k != "REF_DATE"}
+    drop = {"REF_DATE"} | (set() if referenced else {"REF_Y", "REF_X", "REF_LAT", "REF_LON"})
+    atr = {k: v for k, v in ts.attrs.items() if k not in drop}
     atr.update(FILE_TYPE="timeseries", UNIT="m", DATA_TYPE="float32", LENGTH=str(ts.length),
                WIDTH=str(ts.width), START_DATE=end_dates[0], END_DATE=end_dates[-1])
     atr.update({k: str(v) for k, v in (extra or {}).items()})

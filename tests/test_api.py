@@ -1,13 +1,10 @@
 """Public Python API: shapes, errors, and the same patching as aedenoise.py."""
-import functools
-
 import numpy as np
 import pytest
 
 import mintpy_aedenoise as ae
 from mintpy_aedenoise.engine import version_of_model_args
 from mintpy_aedenoise.api import predict_normalised
-from mintpy_aedenoise.engine import blend_image
 from mintpy_aedenoise.synthetic import generate_windows
 
 
@@ -26,13 +23,22 @@ def test_denoise_windows_on_training_sized_windows(tiny_model):
                                rtol=1e-4, atol=1e-6)
 
 
-def test_denoise_series_matches_the_engine(series, tiny_model):
+def test_denoise_series_is_a_blend_of_40_px_patches(series, tiny_model):
+    """Checked against the network on hand-cut patches: on a 50 x 60 image with overlap 20 the
+    patch grid starts at rows (0, 10) and columns (0, 20)."""
     ts, dem = series
     maps = ae.denoise_series(ts, dem, model=tiny_model)
-    assert maps.shape == (3, 50, 60)
+    assert maps.shape == (3, 50, 60) and np.isfinite(maps).all()
     windows = np.stack([ts[k:k + 9] for k in range(3)])
-    expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, dem)[0]
-    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-7)
+    patches = {(r, c): predict_normalised(tiny_model, windows[:, :, r:r + 40, c:c + 40], np.broadcast_to(
+        dem[r:r + 40, c:c + 40], (3, 40, 40))) for r in (0, 10) for c in (0, 20)}
+    # pixels covered by one patch only are that patch's prediction
+    np.testing.assert_allclose(maps[:, :10, :20], patches[0, 0][:, :10, :20], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(maps[:, 40:, 40:], patches[10, 20][:, 30:, 20:], rtol=1e-5, atol=1e-7)
+    # the others are weighted means of the patches that cover them, not any one of them
+    stack = np.stack([patches[r, c][:, 25 - r, 30 - c] for r, c in patches])      # (4 patches, 3 maps)
+    assert (stack.min(0) - 1e-7 <= maps[:, 25, 30]).all() and (maps[:, 25, 30] <= stack.max(0) + 1e-7).all()
+    assert (np.abs(stack - maps[:, 25, 30]).min(0) > 0).all()
     # each map depends only on its own 9 dates
     np.testing.assert_allclose(ae.denoise_series(ts[1:10], dem, model=tiny_model)[0], maps[1], rtol=1e-5, atol=1e-7)
 

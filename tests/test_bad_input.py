@@ -76,6 +76,15 @@ def test_fewer_than_9_dates(inputs, capsys, ae_dataset, tmp_path):
     _nothing_written(inputs)
 
 
+def test_reference_pixel_outside_the_image(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    ts = _write(tmp_path / "timeseries_ERA5.h5",
+                {"timeseries": scene.timeseries, "date": np.array(scene.dates, np.bytes_), "bperp": scene.bperp},
+                "timeseries", (50, 60), {"REF_DATE": scene.dates[0], "REF_Y": "50", "REF_X": "3"})
+    _fails(_args(inputs, ts=ts), capsys, ts, "REF_Y/REF_X = (50, 3) is outside the 50 x 60 image")
+    _nothing_written(inputs)
+
+
 def test_geometry_of_a_different_size(inputs, capsys, tmp_path):
     geom = _write(tmp_path / "geometryRadar.h5", {"height": np.zeros((40, 60), np.float32)}, "geometry", (40, 60))
     _fails(_args(inputs, **{"-g": geom}), capsys, geom, "40 x 60", "50 x 60")

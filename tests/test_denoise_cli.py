@@ -74,9 +74,10 @@ def test_output_is_a_mintpy_time_series_of_window_end_dates(radar_run, tiny_mode
     assert atr["AE_INPUT_FILE"] == os.path.abspath(paths["timeseries"])
     assert atr["AE_GEOMETRY_FILE"] == os.path.abspath(paths["geometry"]) and atr["AE_MASK_FILE"] == "none"
     assert atr["AE_VERSION"] and len(atr["AE_FINGERPRINT"]) == 64
-    # the uncertainty: a separate MintPy time series with the same dates
+    # the uncertainty: a separate MintPy time series with the same dates, and no reference point
     std_file = mintpy_io.uncertainty_file(str(out))
     with h5py.File(std_file, "r") as f:
+        assert not {"REF_Y", "REF_X", "REF_LAT", "REF_LON"} & set(f.attrs)
         assert f["timeseries"].shape == (4, 50, 60)
         assert [d.decode() for d in f["date"][:]] == scene.dates[8:]
         assert np.nanmin(f["timeseries"][:]) >= 0
@@ -94,15 +95,62 @@ def test_inputs_are_unchanged_and_failed_pixels_are_nan(radar_run):
 
 
 def test_file_workflow_equals_whole_image_in_memory(radar_run, tiny_model):
-    """Strips read from the file through the rolling buffer give the in-memory whole-image result."""
+    """Strips read from the file through the rolling buffer give the in-memory whole-image result,
+    referenced to the input's reference pixel."""
     scene, _, out, _, _ = radar_run
     windows = np.stack([scene.timeseries[k:k + 9] for k in range(4)])
     for w in windows:
         mintpy_io.nan_where_zero(w, 0, scene.ref_yx)
     expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, scene.height)[0]
+    at_ref = expected[:, scene.ref_yx[0], scene.ref_yx[1]]
+    assert np.isfinite(at_ref).all() and (np.abs(at_ref) > 1e-3 * np.nanmax(np.abs(expected))).all()
+    expected = expected - at_ref[:, None, None]
     with h5py.File(out, "r") as f:
         maps = f["timeseries"][:]
+    assert (maps[:, scene.ref_yx[0], scene.ref_yx[1]] == 0).all()
     np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(expected)))
+
+
+def test_reference_pixel_in_a_later_strip(ae_dataset, tiny_model, tiny_model_file, tmp_path):
+    """The strip holding the reference pixel is predicted first, whichever strip it is."""
+    scene, paths = ae_dataset
+    ts_file = tmp_path / "timeseries.h5"
+    shutil.copy(paths["timeseries"], ts_file)
+    ref = (40, 7)                                     # in the third of 3 strips of 17 rows
+    assert scene.mask[ref]
+    with h5py.File(ts_file, "r+") as f:
+        f.attrs.update(REF_Y=str(ref[0]), REF_X=str(ref[1]))
+    out = tmp_path / "deformation_ae.h5"
+    main([str(ts_file), "-g", paths["geometry"], "--model", tiny_model_file, "-m", "no", "-o", str(out),
+          "--tile-rows", "17"])
+    windows = np.stack([scene.timeseries[k:k + 9] for k in range(4)])
+    for w in windows:
+        mintpy_io.nan_where_zero(w, 0, ref)
+    expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, scene.height)[0]
+    expected -= expected[:, ref[0], ref[1]][:, None, None]
+    with h5py.File(out, "r") as f:
+        assert (f.attrs["REF_Y"], f.attrs["REF_X"]) == ("40", "7")
+        maps = f["timeseries"][:]
+    assert (maps[:, ref[0], ref[1]] == 0).all()
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(expected)))
+
+
+def test_masked_reference_pixel_leaves_the_maps_unreferenced_with_a_warning(ae_dataset, tiny_model_file,
+                                                                            tmp_path):
+    from mintpy.utils import writefile
+
+    scene, paths = ae_dataset
+    valid = scene.mask.copy()
+    valid[scene.ref_yx] = False
+    mask = str(tmp_path / "mask.h5")
+    writefile.write({"mask": valid}, out_file=mask, print_msg=False,
+                    metadata={"FILE_TYPE": "mask", "LENGTH": "50", "WIDTH": "60"})
+    out = tmp_path / "deformation_ae.h5"
+    with pytest.warns(RuntimeWarning, match=r"reference pixel \(y, x\) = .* is NaN in output map 0"):
+        main([paths["timeseries"], "-g", paths["geometry"], "--model", tiny_model_file, "-m", mask, "-o", str(out)])
+    with h5py.File(out, "r") as f:
+        maps = f["timeseries"][:]
+    assert np.isnan(maps[:, scene.ref_yx[0], scene.ref_yx[1]]).all() and np.isfinite(maps[:, valid]).all()
 
 
 def test_mintpy_tools_read_the_output(radar_run, tmp_path):
