@@ -83,8 +83,11 @@ class TrainConfig:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose from {KINDS}")
-        if self.steps < 1 or self.batch < 1:
-            raise ValueError("steps and batch must be >= 1")
+        if self.steps < 1 or self.batch < 1 or self.checkpoint_every < 1:
+            raise ValueError(f"steps, batch and checkpoint_every must be >= 1, got {self.steps}, {self.batch}, "
+                             f"{self.checkpoint_every}")
+        if not self.lr > 0 or self.time_limit < 0:
+            raise ValueError(f"lr must be > 0 and time_limit >= 0, got {self.lr}, {self.time_limit}")
         self.widths = tuple(int(w) for w in self.widths)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)

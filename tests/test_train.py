@@ -242,3 +242,25 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     with pytest.raises(ModelLoadError, match=needle) as err:
         load_model(path)
     assert str(side) in str(err.value)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--checkpoint-every", "0"], "--checkpoint-every must be >= 1"),
+    (["--steps", "0"], "--checkpoint-every must be >= 1"),
+    (["--lr", "0"], "--lr must be > 0"),
+    (["--time-limit", "-5"], "--time-limit must be >= 0"),
+    (["--ema", "1"], "--ema must be in [0, 1)"),
+    (["--level-noise", "2", "1"], "--level-noise needs 0 < MIN <= MAX"),
+])
+def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
+    from mintpy_aedenoise.cli.train import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "fault", "--out", str(tmp_path / "run"), *args])
+    assert exc.value.code != 0 and needle in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_config_refuses_a_zero_checkpoint_interval(tmp_path):
+    with pytest.raises(ValueError, match="checkpoint_every must be >= 1"):
+        TrainConfig(kind="fault", out_dir=str(tmp_path), steps=2, checkpoint_every=0)

@@ -64,8 +64,12 @@ def create_parser(subparsers=None):
 def cmd_line_parse(iargs=None):
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
-    if inps.steps < 1 or inps.batch < 1:
-        parser.error("--steps and --batch must be >= 1")
+    if inps.steps < 1 or inps.batch < 1 or inps.checkpoint_every < 1:
+        parser.error("--steps, --batch and --checkpoint-every must be >= 1")
+    if not inps.lr > 0:
+        parser.error(f"--lr must be > 0, got {inps.lr}")
+    if inps.time_limit < 0:
+        parser.error(f"--time-limit must be >= 0 minutes (0: none), got {inps.time_limit}")
     lo, hi = inps.level_noise
     if not 0 < lo <= hi:
         parser.error(f"--level-noise needs 0 < MIN <= MAX, got {lo} {hi}")
