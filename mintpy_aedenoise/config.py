@@ -23,6 +23,7 @@ mintpy.aedenoise.overlap     = auto  #[int 0-39], auto for 20, overlap in pixels
 """
 import difflib
 import errno
+import glob
 import logging
 import os
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from .store import PRETRAINED
 from .synthetic import WINDOW
 
 __all__ = ["AUTO_FILE", "OPTIONS", "OPTION_BY_KEY", "PREFIX", "Option", "read_template_options",
-           "template_line", "template_text", "auto_text"]
+           "work_folder_templates", "template_line", "template_text", "auto_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +106,13 @@ class _MaskFile:
         path = _resolve(value, work_dir)
         if os.path.isfile(path):
             return path
-        if is_auto:              # maskTempCoh.h5 before invert_network, or a bare time series
-            logger.info("%s not found: no mask", path)
+        if is_auto:
+            # geocode.py writes geo/geo_maskTempCoh.h5 beside geo/geo_timeseries*.h5
+            geo = os.path.join(os.path.dirname(path), "geo_" + os.path.basename(path))
+            if os.path.basename(work_dir.rstrip(os.sep)) == "geo" and os.path.isfile(geo):
+                return geo
+            logger.warning("%s not found: no mask, every pixel with data is denoised (give one with -m, "
+                           "or -m no to silence this)", path)
             return None
         raise ValueError(f"file {path} not found")
 
@@ -209,6 +215,40 @@ def auto_text():
     lines = ["## auto values of the mintpy.aedenoise.* options (mintpy_aedenoise.config.OPTIONS)"]
     lines += [f"{PREFIX}{o.key:<{width}} = {o.auto}" for o in OPTIONS]
     return "\n".join(lines) + "\n"
+
+
+def work_folder_templates(work_dir):
+    """The templates of a smallbaselineApp work folder, in the order they override each other.
+
+    ``smallbaselineApp.cfg`` of the folder, then the custom template that smallbaselineApp.py
+    backed up into ``inputs/`` if it sets ``mintpy.aedenoise.*`` keys (smallbaselineApp.py
+    copies only its own keys into ``smallbaselineApp.cfg``).
+
+    Parameters
+    ----------
+    work_dir : str
+        The work folder.
+
+    Returns
+    -------
+    list of str
+        Existing files (possibly none).
+
+    Raises
+    ------
+    ValueError
+        Several backed-up templates set ``mintpy.aedenoise.*`` keys: which one is meant is
+        not known.
+    """
+    from mintpy.utils import readfile
+
+    files = [f for f in [os.path.join(work_dir, "smallbaselineApp.cfg")] if os.path.isfile(f)]
+    custom = [f for f in sorted(glob.glob(os.path.join(work_dir, "inputs", "*.txt")))
+              if any(k.lower().startswith(PREFIX) for k in readfile.read_template(f))]
+    if len(custom) > 1:
+        raise ValueError(f"{os.path.join(work_dir, 'inputs')}: several templates set {PREFIX}* keys "
+                         f"({', '.join(os.path.basename(f) for f in custom)}); choose one with -t")
+    return files + custom
 
 
 def _read_keys(fname):

@@ -58,11 +58,40 @@ def test_mask_file(tmp_path, value, expected):
     assert got == (expected and str(tmp_path / expected))
 
 
-def test_auto_mask_absent_means_none_but_a_given_one_must_exist(tmp_path):
+def test_auto_mask_absent_means_none_but_a_given_one_must_exist(tmp_path, caplog):
     assert read_template_options(work_dir=tmp_path)["mask_file"] is None
+    assert "maskTempCoh.h5 not found: no mask" in caplog.text and caplog.records[-1].levelname == "WARNING"
     t = _write(tmp_path / "t.cfg", f"{PREFIX}maskFile = maskTempCoh.h5\n")
     with pytest.raises(ValueError, match="maskFile = maskTempCoh.h5: file .* not found"):
         read_template_options(t, work_dir=tmp_path)
+
+
+def test_auto_mask_of_a_geo_folder_is_geocode_s_geo_mask(tmp_path):
+    """geocode.py writes geo/geo_maskTempCoh.h5 beside geo/geo_timeseries*.h5."""
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    (geo / "geo_maskTempCoh.h5").touch()
+    assert read_template_options(work_dir=geo)["mask_file"] == str(geo / "geo_maskTempCoh.h5")
+    (geo / "maskTempCoh.h5").touch()                      # a plain name still comes first
+    assert read_template_options(work_dir=geo)["mask_file"] == str(geo / "maskTempCoh.h5")
+    other = tmp_path / "other"                            # only in a folder named geo
+    other.mkdir()
+    (other / "geo_maskTempCoh.h5").touch()
+    assert read_template_options(work_dir=other)["mask_file"] is None
+
+
+def test_work_folder_templates(tmp_path):
+    assert config.work_folder_templates(str(tmp_path)) == []
+    work_cfg = _write(tmp_path / "smallbaselineApp.cfg", "mintpy.load.processor = isce\n")
+    (tmp_path / "inputs").mkdir()
+    _write(tmp_path / "inputs" / "notes.txt", "mintpy.load.processor = isce\nsome text\n")
+    assert config.work_folder_templates(str(tmp_path)) == [work_cfg]
+    custom = _write(tmp_path / "inputs" / "Proj.txt", f"{PREFIX}overlap = 10\n")
+    assert config.work_folder_templates(str(tmp_path)) == [work_cfg, custom]
+    _write(tmp_path / "inputs" / "Proj2.txt", f"{PREFIX}model = mogi\n")
+    with pytest.raises(ValueError, match=r"inputs: several templates set mintpy.aedenoise.\* keys "
+                                         r"\(Proj.txt, Proj2.txt\); choose one with -t"):
+        config.work_folder_templates(str(tmp_path))
 
 
 def test_unknown_key_names_file_key_and_suggestion(tmp_path):

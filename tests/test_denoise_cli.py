@@ -197,6 +197,28 @@ def test_work_folder_geocoded_and_save_kmz(ae_geo_dataset, tiny_model_file, tmp_
     assert (tmp_path / "defo.kmz").stat().st_size > 0
 
 
+def test_work_folder_reads_the_custom_template_backed_up_in_inputs(ae_dataset, tiny_model_file, tmp_path):
+    """aedenoise.py WORK_DIR takes mintpy.aedenoise.* from inputs/<custom>.txt, as smallbaselineApp_ae.py does."""
+    _, paths = ae_dataset
+    work = tmp_path / "work"
+    (work / "inputs").mkdir(parents=True)
+    shutil.copy(paths["timeseries"], work / "timeseries.h5")
+    shutil.copy(paths["geometry"], work / "inputs" / "geometryRadar.h5")
+    (work / "smallbaselineApp.cfg").write_text("mintpy.aedenoise.overlap = 30\nmintpy.aedenoise.tileRows = 25\n")
+    (work / "inputs" / "MyProject.txt").write_text(
+        f"mintpy.aedenoise.model = {tiny_model_file}\nmintpy.aedenoise.overlap = 10\n"
+        "mintpy.aedenoise.maskFile = no\nmintpy.aedenoise.outFile = defo_custom.h5\n")
+    assert main([str(work)]) == 0
+    with h5py.File(work / "defo_custom.h5", "r") as f:
+        atr = dict(f.attrs)
+    assert (atr["AE_MODEL"], atr["AE_OVERLAP"], atr["AE_TILE_ROWS"]) == (tiny_model_file, "10", "25")
+    # -t replaces the folder's templates; the command line wins over both
+    assert main([str(work), "-t", str(work / "smallbaselineApp.cfg"), "--model", tiny_model_file,
+                 "-m", "no", "-o", str(work / "defo_t.h5"), "--tile-rows", "50"]) == 0
+    with h5py.File(work / "defo_t.h5", "r") as f:
+        assert (f.attrs["AE_OVERLAP"], f.attrs["AE_TILE_ROWS"]) == ("30", "50")
+
+
 def test_latest_time_series_follows_the_smallbaselineApp_chain(ae_dataset, tmp_path):
     _, paths = ae_dataset
     for name in ("timeseries.h5", "timeseries_ERA5.h5", "timeseries_ERA5_demErr.h5"):

@@ -28,8 +28,8 @@ EXAMPLE = f"""example:
   # a given time series and geometry, the Mogi (volcanic) model, writing ./mintpy/deformation_ae.h5
   {PROG} mintpy/timeseries_ERA5_demErr.h5 -g mintpy/inputs/geometryRadar.h5 --model mogi
 
-  # options from the mintpy.aedenoise.* keys of a template, output and uncertainty given here
-  {PROG} timeseries_ERA5_demErr.h5 -t smallbaselineApp.cfg -o defo_ae.h5 --uncertainty
+  # options from the mintpy.aedenoise.* keys of your custom template, output and uncertainty given here
+  {PROG} timeseries_ERA5_demErr.h5 -t MyProject.txt -o defo_ae.h5 --uncertainty
 
   # your own weights, no mask, re-run even if the output is up to date
   {PROG} timeseries_ERA5_demErr.h5 --model runs/fault/fault.weights.h5 -m no --force
@@ -51,12 +51,15 @@ def create_parser(subparsers=None):
     parser.add_argument("ts_file", metavar="TS_FILE|WORK_DIR",
                         help="MintPy time-series file (timeseries_ERA5_demErr.h5, >= 9 dates), or a\n"
                              "smallbaselineApp work folder: then its latest time series, as\n"
-                             "smallbaselineApp.py finds it, with inputs/geometry*.h5 and maskTempCoh.h5")
+                             "smallbaselineApp.py finds it, with inputs/geometry*.h5 and maskTempCoh.h5,\n"
+                             "and, without -t, the mintpy.aedenoise.* keys of its smallbaselineApp.cfg\n"
+                             "and of the custom template backed up in its inputs/ folder")
     parser.add_argument("-g", "--geometry", dest="geom_file",
                         help="geometry file with height (default: inputs/geometryRadar.h5 or\n"
                              "geometryGeo.h5 next to the time series)")
     parser.add_argument("-t", "--template", dest="template_file",
-                        help="template file with mintpy.aedenoise.* options; command-line options win")
+                        help="template file with mintpy.aedenoise.* options, usually your custom\n"
+                             "template; command-line options win")
     parser.add_argument("--model", help="fault (slow slip), mogi (volcanic) or a *.weights.h5 file\n"
                                         "(default: template, else fault)")
     parser.add_argument("-m", "--mask", dest="mask_file",
@@ -89,13 +92,22 @@ def cmd_line_parse(iargs=None):
 
 def _config(inps):
     """The :class:`DenoiseConfig` of the parsed arguments: command line > template > auto values."""
-    from ..config import read_template_options
+    import logging
+
+    from ..config import read_template_options, work_folder_templates
     from ..denoise import DenoiseConfig
     from ..mintpy_io import find_timeseries_file
 
-    ts_file = find_timeseries_file(inps.ts_file) if os.path.isdir(inps.ts_file) else inps.ts_file
+    templates = inps.template_file
+    if os.path.isdir(inps.ts_file):
+        ts_file = find_timeseries_file(inps.ts_file)
+        if templates is None:
+            templates = work_folder_templates(inps.ts_file)
+            logging.getLogger(__name__).info("templates: %s", ", ".join(templates) or "none (auto values)")
+    else:
+        ts_file = inps.ts_file
     work_dir = os.path.dirname(os.path.abspath(ts_file))
-    options = read_template_options(inps.template_file, work_dir=work_dir)
+    options = read_template_options(templates, work_dir=work_dir)
     options.pop("enable")      # switches the step of smallbaselineApp_ae.py, not this tool
     given = {"model": inps.model, "out_file": inps.out_file, "overlap": inps.overlap,
              "tile_rows": inps.tile_rows, "batch_size": inps.batch_size, "uncertainty": inps.uncertainty}
