@@ -221,8 +221,10 @@ def work_folder_templates(work_dir):
     """The templates of a smallbaselineApp work folder, in the order they override each other.
 
     ``smallbaselineApp.cfg`` of the folder, then the custom template that smallbaselineApp.py
-    backed up into ``inputs/`` if it sets ``mintpy.aedenoise.*`` keys (smallbaselineApp.py
-    copies only its own keys into ``smallbaselineApp.cfg``).
+    backed up into ``inputs/`` (``*.txt``, ``*.template`` or ``*.cfg`` other than
+    ``smallbaselineApp.cfg``) if it sets ``mintpy.aedenoise.*`` keys: smallbaselineApp.py
+    copies only its own keys into ``smallbaselineApp.cfg``. A file there that cannot be read
+    as a template is skipped with a warning.
 
     Parameters
     ----------
@@ -243,8 +245,17 @@ def work_folder_templates(work_dir):
     from mintpy.utils import readfile
 
     files = [f for f in [os.path.join(work_dir, "smallbaselineApp.cfg")] if os.path.isfile(f)]
-    custom = [f for f in sorted(glob.glob(os.path.join(work_dir, "inputs", "*.txt")))
-              if any(k.lower().startswith(PREFIX) for k in readfile.read_template(f))]
+    custom = []
+    for fname in sorted(glob.glob(os.path.join(work_dir, "inputs", "*"))):
+        if not fname.endswith((".txt", ".template", ".cfg")) or os.path.basename(fname) == "smallbaselineApp.cfg":
+            continue
+        try:
+            keys = readfile.read_template(fname)
+        except (OSError, ValueError) as err:       # UnicodeDecodeError is a ValueError
+            logger.warning("%s: not read as a template (%s)", fname, err)
+            continue
+        if any(k.lower().startswith(PREFIX) for k in keys):
+            custom.append(fname)
     if len(custom) > 1:
         raise ValueError(f"{os.path.join(work_dir, 'inputs')}: several templates set {PREFIX}* keys "
                          f"({', '.join(os.path.basename(f) for f in custom)}); choose one with -t")
@@ -272,7 +283,7 @@ def _read_keys(fname):
     return out
 
 
-def read_template_options(template_file=None, work_dir=None):
+def read_template_options(template_file=None, work_dir=None, skip=()):
     """Read, resolve and check the ``mintpy.aedenoise.*`` options of MintPy templates.
 
     Parameters
@@ -285,11 +296,14 @@ def read_template_options(template_file=None, work_dir=None):
     work_dir : str or None
         Directory that relative paths (model, maskFile, outFile) are relative to; the current
         directory when None.
+    skip : collection of str
+        :attr:`Option.name` of options given elsewhere (the command line): neither resolved
+        nor returned.
 
     Returns
     -------
     dict
-        Python values by :attr:`Option.name`, in :data:`OPTIONS` order: ``enable`` and
+        Python values by :attr:`Option.name`, in :data:`OPTIONS` order, less ``skip``: ``enable`` and
         ``uncertainty`` bool; ``model`` "fault", "mogi" or an absolute weights path;
         ``mask_file`` absolute path or None; ``out_file`` absolute path; ``tile_rows``,
         ``overlap`` and ``batch_size`` int.
@@ -318,6 +332,8 @@ def read_template_options(template_file=None, work_dir=None):
 
     options = {}
     for opt in OPTIONS:
+        if opt.name in skip:
+            continue
         value, origin = given.get(opt.key, ("auto", AUTO_FILE))
         is_auto = value.lower() == "auto"
         if is_auto:

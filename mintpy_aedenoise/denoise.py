@@ -143,7 +143,9 @@ def run(config):
         mio.check_output_path(f, inputs=inputs.values())
     options = {k: v for k, v in asdict(cfg).items()
                if k not in ("ts_file", "geom_file", "mask_file", "out_file", "update_mode")}
-    options.update(patch=patch, out_files=[os.path.abspath(f) for f in out_files], version=__version__)
+    # reference: maps relative to REF_Y/REF_X (outputs made before that was so are re-made)
+    options.update(patch=patch, out_files=[os.path.abspath(f) for f in out_files], version=__version__,
+                   reference=list(ts.ref_yx) if ts.ref_yx else None)
     fprint = mio.fingerprint(inputs, options)
     if cfg.update_mode and mio.is_up_to_date(out_files, inputs.values(), fprint):
         logger.info("%s is up to date (same inputs and options): skip", cfg.out_file)
@@ -151,10 +153,11 @@ def run(config):
 
     start_dates, end_dates = window_dates(ts.dates, length)
     provenance = _provenance(cfg, meta, weights_file=weights_file, geom_file=geom_file, has_height=has_height,
-                             length=length, patch=patch, fprint=fprint)
+                             length=length, patch=patch, fprint=fprint, ts_ref_yx=ts.ref_yx)
     products = [provenance]
     if cfg.uncertainty:
-        products.append(dict(provenance, AE_PRODUCT="weighted std of the overlapping patch predictions"))
+        products.append(dict(provenance, AE_PRODUCT="weighted std of the overlapping patch predictions",
+                             AE_REFERENCE="none (a spread)"))
     n_maps = len(end_dates)
     logger.info("%s: %d dates -> %d maps of %d x %d px, model %s (%s), patch %d, overlap %d",
                 ts.path, ts.n_dates, n_maps, ts.length, ts.width, cfg.model, meta.get("kind"), patch, cfg.overlap)
@@ -162,7 +165,7 @@ def run(config):
     with ExitStack() as stack:
         writers = [stack.enter_context(mio.OutputFile(
             path, (n_maps,) + ts.shape, end_dates, start_dates, ts.bperp[length - 1:],
-            mio.output_metadata(ts, end_dates, extra, referenced=k == 0)))
+            mio.output_metadata(ts, end_dates, extra, referenced=k == 0 and ts.ref_yx is not None)))
             for k, (path, extra) in enumerate(zip(out_files, products))]
         model = resolve_model(cfg.model)
         predict = functools.partial(predict_normalised, model, batch_size=cfg.batch_size)
@@ -176,13 +179,15 @@ def run(config):
             elapsed = time.time() - t_start
             logger.info("strip %d/%d (rows %d-%d) done, %.1f s elapsed, ETA %.0f s", i + 1, len(strips),
                         strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))
+        if reference.unreferenced:
+            writers[0].update_attributes(drop=mio.REF_KEYS, set_attrs={"AE_REFERENCE": reference.describe()})
         for writer in writers:
             writer.commit()
     logger.info("%d maps written to %s in %.1f s", n_maps, cfg.out_file, time.time() - t_start)
     return cfg.out_file
 
 
-def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint):
+def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint, ts_ref_yx):
     """``AE_*`` attributes of the output: model, weights, engine settings, inputs, fingerprint."""
     return {
         "AE_MODEL": cfg.model, "AE_MODEL_KIND": meta.get("kind", "unknown"),
@@ -193,6 +198,7 @@ def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch
         "AE_INPUT_FILE": os.path.abspath(cfg.ts_file),
         "AE_GEOMETRY_FILE": os.path.abspath(geom_file) + ("" if has_height else " (no height: flat elevation)"),
         "AE_MASK_FILE": os.path.abspath(cfg.mask_file) if cfg.mask_file else "none",
+        "AE_REFERENCE": "REF_Y/REF_X: every map is 0 there" if ts_ref_yx else "none (the input has none)",
         "AE_VERSION": __version__, "AE_FINGERPRINT": fprint,
         "AE_PRODUCT": "deformation from /startDate to /date (one window of consecutive acquisitions)",
     }
@@ -204,7 +210,9 @@ class _Reference:
     The network's maps have no fixed reference (each patch is normalised on its own), so the
     value of map ``k`` at ``REF_Y/REF_X`` is subtracted from all of it. The strip that holds
     the reference pixel must be applied first; it records the offsets. Without a reference
-    pixel in the input, maps are written as predicted.
+    pixel in the input, maps are written as predicted. A map that is NaN at the reference
+    (the pixel masked, or without data) is written as predicted and listed in
+    :attr:`unreferenced`; the caller then drops ``REF_*`` from the output.
 
     Parameters
     ----------
@@ -220,7 +228,7 @@ class _Reference:
         self.ref_yx = ref_yx
         self.offsets = np.full(n_maps, np.nan)
         self.name = name
-        self.warned = False
+        self.unreferenced = []
 
     def in_rows(self, y0, y1):
         """True if the reference pixel lies in rows ``[y0, y1)``."""
@@ -233,16 +241,22 @@ class _Reference:
         if self.in_rows(y0, y0 + data.shape[0]):
             value = float(data[self.ref_yx[0] - y0, self.ref_yx[1]])
             if not np.isfinite(value):
-                if not self.warned:
+                if not self.unreferenced:
                     warnings.warn(f"{self.name}: reference pixel (y, x) = {tuple(self.ref_yx)} is NaN in output "
-                                  f"map {index} (masked or no valid data): such maps are written unreferenced",
-                                  RuntimeWarning, stacklevel=2)
-                self.warned = True
+                                  f"map {index} (masked or no valid data): such maps are written unreferenced "
+                                  "and the output gets no REF_Y/REF_X", RuntimeWarning, stacklevel=2)
+                self.unreferenced.append(index)
                 value = 0.0
             self.offsets[index] = value
         if np.isnan(self.offsets[index]):
             raise RuntimeError(f"map {index}: the strip with the reference pixel must be processed first")
         return data - np.float32(self.offsets[index])
+
+    def describe(self):
+        """``AE_REFERENCE`` when some maps are unreferenced."""
+        n = len(self.offsets)
+        return (f"none: REF_Y/REF_X = {tuple(self.ref_yx)} of the input is NaN in {len(self.unreferenced)} "
+                f"of {n} maps (written as predicted); the other maps are 0 there")
 
 
 def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, length, patch,

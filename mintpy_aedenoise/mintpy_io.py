@@ -129,6 +129,8 @@ def open_timeseries(path, min_dates=9):
     Returns
     -------
     TimeSeriesFile
+        ``ref_yx`` is None when ``REF_Y/REF_X`` are missing, not integers, or outside the
+        image (logged).
 
     Raises
     ------
@@ -162,8 +164,11 @@ def open_timeseries(path, min_dates=9):
     except (KeyError, ValueError):
         ref_yx = None
     if ref_yx is not None and not (0 <= ref_yx[0] < obj.length and 0 <= ref_yx[1] < obj.width):
-        raise InputError(f"{path}: reference pixel REF_Y/REF_X = {ref_yx} is outside the "
-                         f"{obj.length} x {obj.width} image; fix it with reference_point.py")
+        # subset.py shifts REF_Y/REF_X without a range check: a subset without the reference
+        logger.warning("%s: reference pixel REF_Y/REF_X = %s is outside the %d x %d image: the output "
+                       "maps are not referenced (set one with reference_point.py)", path, ref_yx,
+                       obj.length, obj.width)
+        ref_yx = None
     return TimeSeriesFile(path, tuple(obj.dateList), np.asarray(bperp, np.float32), int(obj.length),
                           int(obj.width), dict(obj.metadata), ref_yx)
 
@@ -576,6 +581,10 @@ def is_up_to_date(out_files, in_files, fprint):
         return False
 
 
+#: Attributes of a MintPy file's reference pixel.
+REF_KEYS = ("REF_Y", "REF_X", "REF_LAT", "REF_LON")
+
+
 def output_metadata(ts, end_dates, extra=None, referenced=True):
     """Attributes of the output: the input's, retyped, without ``REF_DATE``, plus ``extra``.
 
@@ -595,7 +604,7 @@ def output_metadata(ts, end_dates, extra=None, referenced=True):
     -------
     dict
     """
-    drop = {"REF_DATE"} | (set() if referenced else {"REF_Y", "REF_X", "REF_LAT", "REF_LON"})
+    drop = {"REF_DATE"} | (set() if referenced else set(REF_KEYS))
     atr = {k: v for k, v in ts.attrs.items() if k not in drop}
     atr.update(FILE_TYPE="timeseries", UNIT="m", DATA_TYPE="float32", LENGTH=str(ts.length),
                WIDTH=str(ts.width), START_DATE=end_dates[0], END_DATE=end_dates[-1])
@@ -660,6 +669,15 @@ class OutputFile:
         block = rows_to_block(index, rows, self.shape[2])
         writefile.write_hdf5_block(self.tmp, np.asarray(data, np.float32)[None], "timeseries",
                                    block=block, print_msg=False)
+
+    def update_attributes(self, set_attrs=None, drop=()):
+        """Change root attributes of the file before :meth:`commit`."""
+        import h5py
+
+        with h5py.File(self.tmp, "r+") as f:
+            for key in drop:
+                f.attrs.pop(key, None)
+            f.attrs.update({k: str(v) for k, v in (set_attrs or {}).items()})
 
     def commit(self):
         """Move the finished file into place."""

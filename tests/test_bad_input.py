@@ -76,13 +76,17 @@ def test_fewer_than_9_dates(inputs, capsys, ae_dataset, tmp_path):
     _nothing_written(inputs)
 
 
-def test_reference_pixel_outside_the_image(inputs, capsys, ae_dataset, tmp_path):
+def test_reference_pixel_outside_the_image_is_a_warning_and_no_reference(inputs, caplog, ae_dataset, tmp_path):
+    """subset.py shifts REF_Y/REF_X without a range check: such a file is denoised, unreferenced."""
     scene, _ = ae_dataset
     ts = _write(tmp_path / "timeseries_ERA5.h5",
                 {"timeseries": scene.timeseries, "date": np.array(scene.dates, np.bytes_), "bperp": scene.bperp},
                 "timeseries", (50, 60), {"REF_DATE": scene.dates[0], "REF_Y": "50", "REF_X": "3"})
-    _fails(_args(inputs, ts=ts), capsys, ts, "REF_Y/REF_X = (50, 3) is outside the 50 x 60 image")
-    _nothing_written(inputs)
+    with caplog.at_level(logging.WARNING):
+        assert main(_args(inputs, ts=ts)) == 0
+    assert f"{ts}: reference pixel REF_Y/REF_X = (50, 3) is outside the 50 x 60 image" in caplog.text
+    with h5py.File(inputs["out"], "r") as f:
+        assert not {"REF_Y", "REF_X"} & set(f.attrs) and f.attrs["AE_REFERENCE"] == "none (the input has none)"
 
 
 def test_geometry_of_a_different_size(inputs, capsys, tmp_path):

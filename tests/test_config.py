@@ -80,6 +80,12 @@ def test_auto_mask_of_a_geo_folder_is_geocode_s_geo_mask(tmp_path):
     assert read_template_options(work_dir=other)["mask_file"] is None
 
 
+def test_options_given_elsewhere_are_skipped(tmp_path, caplog):
+    """aedenoise.py -m: the auto mask is neither looked for nor warned about."""
+    opts = read_template_options(work_dir=tmp_path, skip=("mask_file",))
+    assert "mask_file" not in opts and "not found" not in caplog.text
+
+
 def test_work_folder_templates(tmp_path):
     assert config.work_folder_templates(str(tmp_path)) == []
     work_cfg = _write(tmp_path / "smallbaselineApp.cfg", "mintpy.load.processor = isce\n")
@@ -88,9 +94,12 @@ def test_work_folder_templates(tmp_path):
     assert config.work_folder_templates(str(tmp_path)) == [work_cfg]
     custom = _write(tmp_path / "inputs" / "Proj.txt", f"{PREFIX}overlap = 10\n")
     assert config.work_folder_templates(str(tmp_path)) == [work_cfg, custom]
-    _write(tmp_path / "inputs" / "Proj2.txt", f"{PREFIX}model = mogi\n")
+    (tmp_path / "inputs" / "binary.txt").write_bytes(b"\xff\xfe\x00mintpy")     # skipped, with a warning
+    (tmp_path / "inputs" / "smallbaselineApp.cfg").write_text(f"{PREFIX}overlap = 5\n")   # MintPy's backup
+    assert config.work_folder_templates(str(tmp_path)) == [work_cfg, custom]
+    _write(tmp_path / "inputs" / "Proj2.template", f"{PREFIX}model = mogi\n")
     with pytest.raises(ValueError, match=r"inputs: several templates set mintpy.aedenoise.\* keys "
-                                         r"\(Proj.txt, Proj2.txt\); choose one with -t"):
+                                         r"\(Proj.txt, Proj2.template\); choose one with -t"):
         config.work_folder_templates(str(tmp_path))
 
 

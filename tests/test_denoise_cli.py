@@ -74,10 +74,12 @@ def test_output_is_a_mintpy_time_series_of_window_end_dates(radar_run, tiny_mode
     assert atr["AE_INPUT_FILE"] == os.path.abspath(paths["timeseries"])
     assert atr["AE_GEOMETRY_FILE"] == os.path.abspath(paths["geometry"]) and atr["AE_MASK_FILE"] == "none"
     assert atr["AE_VERSION"] and len(atr["AE_FINGERPRINT"]) == 64
+    assert atr["AE_REFERENCE"] == "REF_Y/REF_X: every map is 0 there"
     # the uncertainty: a separate MintPy time series with the same dates, and no reference point
     std_file = mintpy_io.uncertainty_file(str(out))
     with h5py.File(std_file, "r") as f:
         assert not {"REF_Y", "REF_X", "REF_LAT", "REF_LON"} & set(f.attrs)
+        assert f.attrs["AE_REFERENCE"] == "none (a spread)"
         assert f["timeseries"].shape == (4, 50, 60)
         assert [d.decode() for d in f["date"][:]] == scene.dates[8:]
         assert np.nanmin(f["timeseries"][:]) >= 0
@@ -135,8 +137,8 @@ def test_reference_pixel_in_a_later_strip(ae_dataset, tiny_model, tiny_model_fil
     np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(expected)))
 
 
-def test_masked_reference_pixel_leaves_the_maps_unreferenced_with_a_warning(ae_dataset, tiny_model_file,
-                                                                            tmp_path):
+def test_masked_reference_pixel_leaves_the_maps_unreferenced_with_a_warning(ae_dataset, tiny_model,
+                                                                            tiny_model_file, tmp_path):
     from mintpy.utils import writefile
 
     scene, paths = ae_dataset
@@ -149,8 +151,15 @@ def test_masked_reference_pixel_leaves_the_maps_unreferenced_with_a_warning(ae_d
     with pytest.warns(RuntimeWarning, match=r"reference pixel \(y, x\) = .* is NaN in output map 0"):
         main([paths["timeseries"], "-g", paths["geometry"], "--model", tiny_model_file, "-m", mask, "-o", str(out)])
     with h5py.File(out, "r") as f:
-        maps = f["timeseries"][:]
+        maps, atr = f["timeseries"][:], dict(f.attrs)
+    assert not {"REF_Y", "REF_X"} & set(atr)
+    assert atr["AE_REFERENCE"].startswith("none: REF_Y/REF_X = ") and "NaN in 4 of 4 maps" in atr["AE_REFERENCE"]
+    windows = np.stack([scene.timeseries[k:k + 9] for k in range(4)])
+    for w in windows:
+        mintpy_io.nan_where_zero(w, 0, scene.ref_yx)
+    expected = blend_image(functools.partial(predict_normalised, tiny_model), windows, scene.height, mask=valid)[0]
     assert np.isnan(maps[:, scene.ref_yx[0], scene.ref_yx[1]]).all() and np.isfinite(maps[:, valid]).all()
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(expected)))
 
 
 def test_mintpy_tools_read_the_output(radar_run, tmp_path):

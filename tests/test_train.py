@@ -246,7 +246,8 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
 
 @pytest.mark.parametrize("args, needle", [
     (["--checkpoint-every", "0"], "--checkpoint-every must be >= 1"),
-    (["--steps", "0"], "--checkpoint-every must be >= 1"),
+    (["--steps", "0"], "--steps, --batch and --checkpoint-every must be >= 1"),
+    (["--batch", "-1"], "--steps, --batch and --checkpoint-every must be >= 1"),
     (["--lr", "0"], "--lr must be > 0"),
     (["--time-limit", "-5"], "--time-limit must be >= 0"),
     (["--ema", "1"], "--ema must be in [0, 1)"),

@@ -107,7 +107,8 @@ def _config(inps):
     else:
         ts_file = inps.ts_file
     work_dir = os.path.dirname(os.path.abspath(ts_file))
-    options = read_template_options(templates, work_dir=work_dir)
+    options = read_template_options(templates, work_dir=work_dir,
+                                    skip=("mask_file",) if inps.mask_file is not None else ())
     options.pop("enable")      # switches the step of smallbaselineApp_ae.py, not this tool
     given = {"model": inps.model, "out_file": inps.out_file, "overlap": inps.overlap,
              "tile_rows": inps.tile_rows, "batch_size": inps.batch_size, "uncertainty": inps.uncertainty}
