@@ -36,7 +36,8 @@ from .metrics import r2_per_window
 from .synthetic import KINDS, generate_windows
 
 __all__ = ["EVAL_SEED_OFFSET", "R2_BAR", "NETWORK", "EvaluationResult", "evaluate",
-           "snr_levels", "threshold_snr", "format_table", "summary_line", "plot"]
+           "snr_levels", "threshold_snr", "standard_error", "bootstrap", "interval_line",
+           "format_table", "summary_line", "plot"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ R2_BAR = 0.6
 NETWORK = "network"
 #: SNRs at which :func:`summary_line` quotes the mean R^2 (interpolated in log SNR).
 SUMMARY_SNRS = (0.1, 1.0)
+#: Central probability of the bootstrap intervals of :func:`bootstrap`.
+INTERVAL = 0.9
+#: Added to the benchmark seed for the bootstrap's generator, ``default_rng([seed, offset])``.
+BOOTSTRAP_SEED_OFFSET = 8_000_000
 
 
 def snr_levels(n_levels=50, snr_min=0.01, snr_max=10.0):
@@ -115,6 +120,122 @@ def threshold_snr(levels, mean_r2, bar=R2_BAR):
     return float(levels[fails[-1] + 1 if fails.size else 0])
 
 
+def _thresholds_of_rows(levels, means, bar):
+    """:func:`threshold_snr` of every row of ``means`` (R, L) over increasing ``levels``.
+
+    Returns (R,) thresholds, ``inf`` where the top level fails (``threshold_snr``'s None).
+    """
+    passed = np.nan_to_num(means, nan=-np.inf) >= bar
+    n_levels = levels.size
+    last_fail = np.where(passed, -1, np.arange(n_levels)).max(axis=1)
+    first_pass = np.minimum(last_fail + 1, n_levels - 1)
+    return np.where(last_fail < n_levels - 1, levels[first_pass], np.inf)
+
+
+def standard_error(window_r2):
+    """Standard error of each level's mean R^2: std over its finite windows / sqrt(count).
+
+    Examples
+    --------
+    >>> standard_error(np.array([[0.0, 1.0, np.nan], [0.5, 0.5, 0.5]])).round(3).tolist()
+    [0.5, 0.0]
+    """
+    values = np.asarray(window_r2, dtype=np.float64)
+    ok = np.isfinite(values)
+    count = ok.sum(axis=-1)
+    mean = _finite_mean(values)
+    dev = np.where(ok, values - mean[..., None], 0.0)
+    out = np.full(count.shape, np.nan)
+    np.divide(np.sqrt((dev ** 2).sum(axis=-1) / np.maximum(count - 1, 1)), np.sqrt(count),
+              out=out, where=count > 1)
+    return out
+
+
+def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
+    """Bootstrap interval of every estimator's threshold SNR.
+
+    The windows of each level are resampled with replacement, independently per level, and
+    :func:`threshold_snr` is recomputed on every resample. With 64 windows per level the
+    level means move by a few hundredths (:func:`standard_error`), and the threshold is the
+    first of a run of levels that all clear the bar, so one level just under it moves the
+    threshold a long way: the interval says how far the protocol's figure can be trusted.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        Output of :func:`evaluate`.
+    rng : numpy.random.Generator
+        Source of the resampling.
+    n_resamples : int
+        Bootstrap resamples.
+    interval : float
+        Central probability of the interval, in (0, 1).
+    relative : bool
+        Use the scores relative to the window mean.
+
+    Returns
+    -------
+    dict
+        ``n_resamples``, ``interval``, ``relative``; ``threshold_snr``: name -> [low, high]
+        (None for "never"); ``never``: name -> fraction of resamples in which the top level
+        fails.
+
+    Examples
+    --------
+    >>> r = EvaluationResult("fault", 0, 4, [0.1, 1.0],
+    ...                      {"network": np.array([[0.7, 0.7, 0.7, 0.7], [0.9, 0.9, 0.9, 0.9]])})
+    >>> bootstrap(r, np.random.default_rng(0), 50)["threshold_snr"]
+    {'network': [0.1, 0.1]}
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be in (0, 1), got {interval}")
+    per_window = result._windows(relative)
+    order = np.argsort(result.levels)
+    levels = result.levels[order]
+    n_windows = next(iter(per_window.values())).shape[1]
+    idx = rng.integers(0, n_windows, size=(n_resamples, levels.size, n_windows))
+    tails = ((1 - interval) / 2, (1 + interval) / 2)
+    out = {"n_resamples": int(n_resamples), "interval": float(interval), "relative": bool(relative),
+           "threshold_snr": {}, "never": {}}
+    for name, r2 in per_window.items():
+        samples = np.take_along_axis(np.asarray(r2, np.float64)[order][None], idx, axis=2)
+        thr = _thresholds_of_rows(levels, _finite_mean(samples), result.bar)
+        bounds = (np.quantile(thr, tails[0], method="lower"), np.quantile(thr, tails[1], method="higher"))
+        out["threshold_snr"][name] = [float(b) if np.isfinite(b) else None for b in bounds]
+        out["never"][name] = float(np.isinf(thr).mean())
+    return out
+
+
+def interval_line(result, boot):
+    """One line: the network's threshold with its bootstrap interval, and the standard error of
+    its mean R^2 at the summary SNRs.
+
+    Examples
+    --------
+    >>> r = EvaluationResult("fault", 0, 4, [0.1, 1.0],
+    ...                      {"network": np.array([[0.5, 0.7, 0.7, 0.9], [0.9, 0.9, 0.9, 0.9]])})
+    >>> interval_line(r, {"threshold_snr": {"network": [0.1, None]}, "interval": 0.9, "n_resamples": 10})
+    'fault: R2>=0.6 from SNR 0.1 (network), 90 % bootstrap interval 0.1 to never (10 resamples of the windows of each level); standard error of the mean R2 at SNR 0.1 0.08, at SNR 1 0.00'
+    """
+    thr = result.thresholds(relative=boot.get("relative", False)).get(NETWORK)
+    low, high = boot["threshold_snr"][NETWORK]
+    score = "relative R2 (window mean removed)" if boot.get("relative") else "R2"
+    line = (f"{result.kind}: {score}>={result.bar:g} from SNR {_fmt_snr(thr)} ({NETWORK}), "
+            f"{100 * boot['interval']:g} % bootstrap interval {_fmt_snr(low)} to {_fmt_snr(high)} "
+            f"({boot['n_resamples']} resamples of the windows of each level)")
+    se = standard_error(result._windows(boot.get("relative", False))[NETWORK])
+    x = np.log(result.levels)
+    quoted = [f"at SNR {snr:g} {np.interp(np.log(snr), x, se):.2f}" for snr in SUMMARY_SNRS
+              if result.levels[0] <= snr <= result.levels[-1]]
+    if quoted:
+        line += "; standard error of the mean R2 " + ", ".join(quoted)
+    return line
+
+
 def _json_floats(values):
     return [float(v) if np.isfinite(v) else None for v in np.asarray(values, np.float64)]
 
@@ -165,6 +286,11 @@ class EvaluationResult:
         self.mean_r2_relative = {name: _finite_mean(r2)
                                  for name, r2 in (self.window_r2_relative or {}).items()}
 
+    def _windows(self, relative):
+        if relative and not self.window_r2_relative:
+            raise ValueError("this result has no relative scores")
+        return self.window_r2_relative if relative else self.window_r2
+
     def _means(self, relative):
         if relative and not self.mean_r2_relative:
             raise ValueError("this result has no relative scores")
@@ -188,12 +314,18 @@ class EvaluationResult:
         return {name: float(np.interp(np.log(snr), x, r2)) if inside else float("nan")
                 for name, r2 in self._means(relative).items()}
 
-    def to_dict(self):
-        """JSON-ready summary (non-finite numbers become None; per-window R^2 left out)."""
+    def to_dict(self, boot=None):
+        """JSON-ready summary (non-finite numbers become None; per-window R^2 left out).
+
+        ``boot``, a :func:`bootstrap` result, is stored under "bootstrap" with its
+        :func:`interval_line` as "summary_interval".
+        """
         out = {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
                 "n_levels": int(self.levels.size), "bar": float(self.bar),
                 "snr": _json_floats(self.levels),
                 "mean_r2": {name: _json_floats(r2) for name, r2 in self.mean_r2.items()},
+                "mean_r2_se": {name: _json_floats(standard_error(r2))
+                               for name, r2 in self.window_r2.items()},
                 "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
                 "level_noise": float(self.level_noise),
@@ -203,6 +335,8 @@ class EvaluationResult:
                                          for name, r2 in self.mean_r2_relative.items()},
                        threshold_snr_relative=self.thresholds(relative=True),
                        summary_relative=summary_line(self, relative=True))
+        if boot is not None:
+            out.update(bootstrap=boot, summary_interval=interval_line(self, boot))
         return out
 
 
@@ -335,8 +469,12 @@ def summary_line(result, relative=False):
     return "; ".join(parts)
 
 
-def plot(result, png_path, clip=(-1.0, 1.0)):
+def plot(result, png_path, clip=(-1.0, 1.0), boot=None):
     """Plot mean R^2 against SNR (log axis) for the network and the baselines.
+
+    The network's curve carries a band of its mean R^2 plus or minus the normal quantile of
+    :data:`INTERVAL` times its :func:`standard_error`; with ``boot`` (a :func:`bootstrap`
+    result) the interval of its threshold is shaded too.
 
     Uses Matplotlib's Agg canvas directly, without pyplot, so it works headless and leaves
     the caller's backend alone.
@@ -366,6 +504,17 @@ def plot(result, png_path, clip=(-1.0, 1.0)):
         style = dict(lw=2.2, color="k") if name == NETWORK else dict(lw=1.2)
         ax.plot(result.levels, np.clip(result.mean_r2[name], *clip), marker=".",
                 label=f"{name} (R2>={result.bar:g} from {_fmt_snr(thr[name])})", **style)
+    from scipy.stats import norm
+
+    half = norm.ppf(0.5 + INTERVAL / 2) * standard_error(result.window_r2[NETWORK])
+    mean = result.mean_r2[NETWORK]
+    ax.fill_between(result.levels, np.clip(mean - half, *clip), np.clip(mean + half, *clip),
+                    color="k", alpha=0.15, lw=0, label=f"{NETWORK}: {100 * INTERVAL:g} % band of the mean")
+    if boot is not None:
+        low, high = boot["threshold_snr"][NETWORK]
+        if low is not None:
+            ax.axvspan(low, high if high is not None else result.levels[-1], color="C3", alpha=0.1,
+                       lw=0, label=f"{NETWORK} threshold, {100 * boot['interval']:g} % bootstrap interval")
     ax.axhline(result.bar, ls="--", color="0.4", lw=1)
     ax.set_xscale("log")
     ax.set_ylim(clip[0] - 0.05, clip[1] + 0.05)

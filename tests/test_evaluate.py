@@ -49,6 +49,66 @@ def test_threshold_snr_sorts_levels_and_checks_shapes():
         ev.threshold_snr([0.1, 1.0], [0.5])
 
 
+def test_thresholds_of_rows_agree_with_threshold_snr():
+    rng = np.random.default_rng(3)
+    levels = ev.snr_levels(7, 0.1, 10.0)
+    means = rng.uniform(0.3, 0.9, size=(200, levels.size))
+    means[::17, 2] = np.nan
+    rows = ev._thresholds_of_rows(levels, means, ev.R2_BAR)
+    for row, got in zip(means, rows):
+        want = ev.threshold_snr(levels, row)
+        assert (got == np.inf) if want is None else got == pytest.approx(want)
+    assert np.isinf(rows).any() and np.isfinite(rows).any()
+
+
+def _hovering_result():
+    """Level 1 has mean exactly at the bar, so resampling its windows moves the threshold."""
+    r2 = {"network": np.array([[0.7] * 4, [0.2, 1.0, 0.2, 1.0], [0.9] * 4]),
+          "naive": np.array([[-1.0] * 4, [0.0] * 4, [0.5] * 4])}
+    return ev.EvaluationResult("fault", 0, 4, [0.1, 1.0, 10.0], r2, window_r2_relative=r2)
+
+
+def test_bootstrap_interval_spans_a_level_at_the_bar():
+    result = _hovering_result()
+    assert result.thresholds()["network"] == 0.1
+    boot = ev.bootstrap(result, np.random.default_rng(0), n_resamples=400)
+    assert boot["threshold_snr"]["network"] == [0.1, 10.0]
+    assert boot["never"] == {"network": 0.0, "naive": 1.0}
+    assert boot["threshold_snr"]["naive"] == [None, None]
+    again = ev.bootstrap(result, np.random.default_rng(0), n_resamples=400)
+    assert again == boot
+    assert ev.bootstrap(result, np.random.default_rng(0), n_resamples=400, relative=True)["relative"]
+    line = ev.interval_line(result, boot)
+    assert line.startswith("fault: R2>=0.6 from SNR 0.1 (network), 90 % bootstrap interval 0.1 to 10 ")
+    # level 1: std of (0.2, 1, 0.2, 1) is 0.462, over sqrt(4)
+    assert "at SNR 1 0.23" in line
+    d = result.to_dict(boot)
+    assert d["bootstrap"] is boot and d["summary_interval"] == line
+    assert d["mean_r2_se"]["network"] == pytest.approx([0.0, 0.2309, 0.0], abs=1e-4)
+
+
+def test_bootstrap_collapses_when_windows_agree():
+    r2 = {"network": np.array([[0.1] * 5, [0.7] * 5, [0.8] * 5])}
+    result = ev.EvaluationResult("mogi", 0, 5, [0.1, 1.0, 10.0], r2)
+    boot = ev.bootstrap(result, np.random.default_rng(1), n_resamples=50, interval=0.5)
+    assert boot["threshold_snr"]["network"] == [1.0, 1.0] and boot["interval"] == 0.5
+
+
+@pytest.mark.parametrize("kwargs, error, needle", [
+    (dict(rng=0), TypeError, "numpy.random.Generator"),
+    (dict(n_resamples=0), ValueError, "n_resamples"),
+    (dict(interval=1.0), ValueError, "interval"),
+])
+def test_bootstrap_rejects_bad_arguments(kwargs, error, needle):
+    args = dict(rng=np.random.default_rng(0), n_resamples=10)
+    args.update(kwargs)
+    with pytest.raises(error, match=needle):
+        ev.bootstrap(_hovering_result(), **args)
+    plain = ev.EvaluationResult("fault", 0, 1, [1.0], {"network": np.array([[0.5]])})
+    with pytest.raises(ValueError, match="no relative scores"):
+        ev.bootstrap(plain, np.random.default_rng(0), relative=True)
+
+
 def test_snr_levels_and_seed_scheme():
     levels = ev.snr_levels(50)
     assert levels.size == 50 and levels[0] == pytest.approx(0.01) and levels[-1] == pytest.approx(10.0)
@@ -158,12 +218,15 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     assert main(["--model", saved_model, "--levels", "2", "--per-level", "2",
                  "--png", str(png), "--json", str(js), "--update-sidecar"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].split()[:2] == ["SNR", "network"] and len(out) == 1 + 2 + 2
+    assert out[0].split()[:2] == ["SNR", "network"] and len(out) == 1 + 2 + 3
+    assert out[-3].startswith("mogi: R2>=0.6 from SNR ") and "% bootstrap interval" in out[-3]
     assert out[-2].startswith("mogi: relative R2 (window mean removed)>=0.6 from SNR ")
     assert out[-1].startswith("mogi: R2>=0.6 from SNR ")      # kind from the sidecar
     assert png.stat().st_size > 0
     data = json.loads(js.read_text())
     assert data["kind"] == "mogi" and data["summary"] == out[-1] and len(data["snr"]) == 2
+    assert data["summary_interval"] == out[-3] and data["bootstrap"]["n_resamples"] == 1000
+    assert set(data["bootstrap"]["threshold_snr"]) == set(data["mean_r2"]) == set(data["mean_r2_se"])
     side = json.loads((tmp_path / "tiny.json").read_text())
     assert side["evaluation"]["summary"] == out[-1]
     assert side["training"] == {"seed": 0} and side["kind"] == "mogi"   # the rest is kept
@@ -174,6 +237,7 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     (["--model", "missing/nothing.weights.h5"], "missing/nothing.weights.h5: weights file not found"),
     (["--model", "volcano"], "unknown model 'volcano'"),
     (["--model", "x.weights.h5", "--levels", "0"], "--levels"),
+    (["--model", "x.weights.h5", "--bootstrap", "-1"], "--bootstrap must be >= 0"),
     (["--model", "x.weights.h5", "--level-noise", "-1"], "--level-noise must be finite and >= 0"),
     (["--model", "x.weights.h5", "--level-noise", "1", "--update-sidecar"], "drop --level-noise"),
 ])

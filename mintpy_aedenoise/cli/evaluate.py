@@ -5,6 +5,8 @@ import math
 import os
 import sys
 
+import numpy as np
+
 from ..synthetic import KINDS
 from ._parser import create_argument_parser
 
@@ -17,6 +19,9 @@ EXAMPLE = """example:
   # a freshly trained model, with figure and JSON, and record the summary in its sidecar
   aedenoise_evaluate.py --model runs/fault/fault.weights.h5 --png fault_r2.png \\
       --json fault_r2.json --update-sidecar
+
+  # without the bootstrap interval of the threshold (1000 resamples by default)
+  aedenoise_evaluate.py --model mogi --bootstrap 0
 
   # the same windows with a level on every date, as on a scene referenced to a distant point
   aedenoise_evaluate.py --model mogi --level-noise 1
@@ -49,6 +54,10 @@ def create_parser(subparsers=None):
                         help="add a constant to every frame, of this std in units of the noise std:\n"
                              "the atmosphere between a window and a distant reference point\n"
                              "(default: %(default)s, the protocol)")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help="resamples of each level's windows for the interval of the threshold\n"
+                             "SNR, drawn from default_rng([seed, 8000000]); 0 for none\n"
+                             "(default: %(default)s)")
     parser.add_argument("--png", help="write the R^2-versus-SNR figure to this file")
     parser.add_argument("--json", dest="json_file", help="write the results to this JSON file")
     parser.add_argument("--update-sidecar", dest="update_sidecar", action="store_true",
@@ -64,6 +73,8 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.levels < 1 or inps.per_level < 1:
         parser.error("--levels and --per-level must be >= 1")
+    if inps.bootstrap < 0:
+        parser.error(f"--bootstrap must be >= 0, got {inps.bootstrap}")
     if not (math.isfinite(inps.level_noise) and inps.level_noise >= 0):
         parser.error(f"--level-noise must be finite and >= 0, got {inps.level_noise}")
     if inps.level_noise > 0 and inps.update_sidecar:
@@ -92,8 +103,9 @@ def update_sidecar(weights_file, evaluation):
 
 
 def main(iargs=None):
-    """Run the benchmark; prints the table, the relative-R^2 summary, then the protocol's
-    one-line summary as the last line."""
+    """Run the benchmark; prints the table, the threshold's bootstrap interval (unless
+    ``--bootstrap 0``), the relative-R^2 summary, then the protocol's one-line summary as the
+    last line."""
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .. import evaluate as ev
@@ -113,9 +125,13 @@ def main(iargs=None):
 
     result = ev.evaluate(model, kind, seed=inps.seed, n_levels=inps.levels,
                          per_level=inps.per_level, level_noise=inps.level_noise)
-    summary = result.to_dict()
+    boot = None
+    if inps.bootstrap:
+        rng = np.random.default_rng([inps.seed, ev.BOOTSTRAP_SEED_OFFSET])
+        boot = ev.bootstrap(result, rng, n_resamples=inps.bootstrap)
+    summary = result.to_dict(boot)
     if inps.png:
-        ev.plot(result, inps.png)
+        ev.plot(result, inps.png, boot=boot)
         logger.info("figure written to %s", inps.png)
     if inps.json_file:
         write_json_atomic(inps.json_file, dict(summary, weights=os.path.abspath(inps.weights_file)))
@@ -124,6 +140,8 @@ def main(iargs=None):
         side = update_sidecar(inps.weights_file, summary)
         logger.info("evaluation stored in %s", side)
     print(ev.format_table(result))
+    if boot is not None:
+        print(summary["summary_interval"])
     print(summary["summary_relative"])
     print(summary["summary"])
     return 0
