@@ -1,0 +1,69 @@
+"""tools/compare_evaluations.py: paired, level-by-level comparison of two evaluation JSONs."""
+import copy
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "docs" / "figures" / "evaluation_fault.json"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("compare_evaluations", ROOT / "tools" / "compare_evaluations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def shipped():
+    return json.loads(SHIPPED.read_text())
+
+
+def test_bands_count_the_levels_of_the_docs(shipped):
+    result = _tool().compare(shipped, shipped)
+    assert [b[5] for b in result["bands"]] == [8, 8, 8, 9]
+    assert result["from_0.1"][5] == 33 and result["from_0.1"][4] == 0
+    assert result["from_0.1"][2] == result["from_0.1"][3]
+    assert result["threshold"] == (shipped["threshold_snr"]["network"],) * 2
+
+
+def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, capsys):
+    better = copy.deepcopy(shipped)
+    snr = better["snr"]
+    r2 = better["mean_r2"]["network"]
+    for i, s in enumerate(snr):
+        if 0.3 <= s < 1.0:
+            r2[i] += 0.1
+    better["threshold_snr"]["network"] = 0.339
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(shipped))
+    b.write_text(json.dumps(better))
+    assert _tool().main([str(a), str(b), "--names", "old", "new"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("fault (level noise 0): mean R2 of the network, new / old")
+    band = [line for line in out if "SNR 0.3-1:" in line][0]
+    assert band.endswith("(8 of 8)")
+    new, old = (float(v) for v in band.split(":")[1].split("(")[0].split("/"))
+    assert new == pytest.approx(old + 0.1, abs=1e-3)
+    assert [line for line in out if "SNR 0.1-0.3:" in line][0].endswith("(0 of 8)")
+    assert out[-2].endswith("(8 of 33)") and out[-1] == "  R2>=0.6 from SNR: 0.339 / 0.596"
+
+
+def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
+    other = dict(shipped, level_noise=1.0)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(shipped))
+    b.write_text(json.dumps(other))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert "not of the same windows: level_noise" in capsys.readouterr().err
+    b.write_text(json.dumps(dict(shipped, snr=shipped["snr"][:-1])))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert "snr 50 levels 0.01-10 against 49 levels" in capsys.readouterr().err
+    b.write_text("{}")
+    assert _tool().main([str(a), str(b)]) == 2
+    assert f"{b}: not an aedenoise_evaluate.py JSON" in capsys.readouterr().err
+    assert _tool().main([str(a), str(tmp_path / "none.json")]) == 2
+    assert "none.json: cannot read an evaluation JSON" in capsys.readouterr().err
