@@ -238,6 +238,38 @@ def _hardware():
             "cpu_count": os.cpu_count(), "gpus": gpus, "tensorflow": tf.__version__}
 
 
+def _cpu_flags(path="/proc/cpuinfo"):
+    """The CPU feature flags of the first processor in ``path`` (empty where unreadable)."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def bf16_warning(dtype_policy, gpus, cpu_flags):
+    """Why ``mixed_bfloat16`` will be slow here, or None.
+
+    Without a GPU, bfloat16 arithmetic is fast only on CPUs with native support (AVX-512 BF16 or
+    AMX); elsewhere TensorFlow emulates it. Measured on a 2-core AMD EPYC (Zen 3, no AVX-512):
+    6-7 windows/s with ``--bf16`` against 44-58 in float32 (docs/performance.md).
+
+    Examples
+    --------
+    >>> bf16_warning("mixed_bfloat16", [], {"avx2", "fma"}) is not None
+    True
+    >>> bf16_warning("mixed_bfloat16", [], {"avx512_bf16"}), bf16_warning("float32", [], set())
+    (None, None)
+    """
+    if dtype_policy != "mixed_bfloat16" or gpus or cpu_flags & {"avx512_bf16", "amx_bf16"}:
+        return None
+    return ("mixed_bfloat16 without a GPU on a CPU without AVX-512 BF16 or AMX: TensorFlow "
+            "emulates bfloat16 and trains several times slower than float32; drop --bf16")
+
+
 class _Producer:
     """Background thread that fills a queue with batches for steps start, start+1, ..."""
 
@@ -391,6 +423,11 @@ def train(config, resume=False, dtype_policy="float32"):
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
+    import tensorflow as tf
+
+    slow = bf16_warning(dtype_policy, tf.config.list_physical_devices("GPU"), _cpu_flags())
+    if slow:
+        logger.warning(slow)
     summary = model_summary(model)
     logger.info("model: %d parameters, %.0f FLOPs per pixel-window",
                 summary["parameters"], summary["flops_per_pixel_window"])

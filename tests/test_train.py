@@ -265,3 +265,17 @@ def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path)
 def test_config_refuses_a_zero_checkpoint_interval(tmp_path):
     with pytest.raises(ValueError, match="checkpoint_every must be >= 1"):
         TrainConfig(kind="fault", out_dir=str(tmp_path), steps=2, checkpoint_every=0)
+
+
+def test_bf16_warning_reads_the_cpu_flags(tmp_path):
+    from mintpy_aedenoise.train import _cpu_flags, bf16_warning
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma\n\n"
+                    "processor\t: 1\nflags\t\t: fpu\n")
+    flags = _cpu_flags(str(info))
+    assert flags == {"fpu", "sse2", "avx2", "fma"}
+    assert "drop --bf16" in bf16_warning("mixed_bfloat16", [], flags)
+    assert bf16_warning("mixed_bfloat16", [], flags | {"amx_bf16"}) is None
+    assert bf16_warning("mixed_bfloat16", ["/physical_device:GPU:0"], flags) is None
+    assert _cpu_flags(str(tmp_path / "missing")) == set()

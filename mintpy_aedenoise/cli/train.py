@@ -50,7 +50,8 @@ def create_parser(subparsers=None):
     parser.add_argument("--ema", type=float, default=0.0, metavar="MOMENTUM",
                         help="export an exponential moving average of the weights with this\n"
                              "momentum, e.g. 0.999; 0 exports the last weights (default: %(default)s)")
-    parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16")
+    parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16 (a GPU, or a CPU with AVX-512 BF16\n"
+                             "or AMX; elsewhere it is several times slower than float32)")
     parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
