@@ -36,7 +36,7 @@ from .metrics import r2_per_window
 from .synthetic import KINDS, generate_windows
 
 __all__ = ["EVAL_SEED_OFFSET", "R2_BAR", "NETWORK", "EvaluationResult", "evaluate",
-           "snr_levels", "threshold_snr", "standard_error", "bootstrap", "interval_line",
+           "snr_levels", "threshold_snr", "standard_error", "bootstrap", "interval_line", "level_batch",
            "format_table", "summary_line", "plot"]
 
 logger = logging.getLogger(__name__)
@@ -113,11 +113,8 @@ def threshold_snr(levels, mean_r2, bar=R2_BAR):
         raise ValueError(f"levels and mean_r2 must be matching non-empty 1-D arrays, "
                          f"got {levels.shape} and {r2.shape}")
     order = np.argsort(levels)
-    levels, passed = levels[order], np.nan_to_num(r2[order], nan=-np.inf) >= bar
-    if not passed[-1]:
-        return None
-    fails = np.flatnonzero(~passed)
-    return float(levels[fails[-1] + 1 if fails.size else 0])
+    thr = _thresholds_of_rows(levels[order], r2[order][None], bar)[0]
+    return float(thr) if np.isfinite(thr) else None
 
 
 def _thresholds_of_rows(levels, means, bar):
@@ -130,6 +127,23 @@ def _thresholds_of_rows(levels, means, bar):
     last_fail = np.where(passed, -1, np.arange(n_levels)).max(axis=1)
     first_pass = np.minimum(last_fail + 1, n_levels - 1)
     return np.where(last_fail < n_levels - 1, levels[first_pass], np.inf)
+
+
+def _outer_quantiles(thresholds, tails):
+    """[low, high] quantiles of resampled thresholds, rounded outward to values that occur.
+
+    Never interpolated, so each bound is a level of the grid (or None for "never", ``inf``).
+
+    Examples
+    --------
+    >>> _outer_quantiles(np.array([0.1, 10.0]), (0.05, 0.95))
+    [0.1, 10.0]
+    >>> _outer_quantiles(np.array([1.0] * 9 + [np.inf]), (0.05, 0.95))
+    [1.0, None]
+    """
+    bounds = (np.quantile(thresholds, tails[0], method="lower"),
+              np.quantile(thresholds, tails[1], method="higher"))
+    return [float(b) if np.isfinite(b) else None for b in bounds]
 
 
 def standard_error(window_r2):
@@ -156,7 +170,8 @@ def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
 
     The windows of each level are resampled with replacement, independently per level, and
     :func:`threshold_snr` is recomputed on every resample. With 64 windows per level the
-    level means move by a few hundredths (:func:`standard_error`), and the threshold is the
+    level means move by a few hundredths (fault) to tenths (Mogi; :func:`standard_error`),
+    and the threshold is the
     first of a run of levels that all clear the bar, so one level just under it moves the
     threshold a long way: the interval says how far the protocol's figure can be trusted.
 
@@ -200,12 +215,13 @@ def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
     idx = rng.integers(0, n_windows, size=(n_resamples, levels.size, n_windows))
     tails = ((1 - interval) / 2, (1 + interval) / 2)
     out = {"n_resamples": int(n_resamples), "interval": float(interval), "relative": bool(relative),
+           "quantiles": f"{100 * tails[0]:g} % and {100 * tails[1]:g} % of the resampled thresholds, "
+                 "each a level of the grid (None: never)",
            "threshold_snr": {}, "never": {}}
     for name, r2 in per_window.items():
         samples = np.take_along_axis(np.asarray(r2, np.float64)[order][None], idx, axis=2)
         thr = _thresholds_of_rows(levels, _finite_mean(samples), result.bar)
-        bounds = (np.quantile(thr, tails[0], method="lower"), np.quantile(thr, tails[1], method="higher"))
-        out["threshold_snr"][name] = [float(b) if np.isfinite(b) else None for b in bounds]
+        out["threshold_snr"][name] = _outer_quantiles(thr, tails)
         out["never"][name] = float(np.isinf(thr).mean())
     return out
 
@@ -292,8 +308,7 @@ class EvaluationResult:
         return self.window_r2_relative if relative else self.window_r2
 
     def _means(self, relative):
-        if relative and not self.mean_r2_relative:
-            raise ValueError("this result has no relative scores")
+        self._windows(relative)
         return self.mean_r2_relative if relative else self.mean_r2
 
     @property
@@ -338,6 +353,18 @@ class EvaluationResult:
         if boot is not None:
             out.update(bootstrap=boot, summary_interval=interval_line(self, boot))
         return out
+
+
+def level_batch(kind, index, snr, *, seed=12345, per_level=64, level_noise=0.0):
+    """The benchmark's windows at level ``index`` (SNR ``snr``): a :class:`WindowBatch`.
+
+    Drawn from ``numpy.random.default_rng([seed, EVAL_SEED_OFFSET + index])``, so that
+    :func:`evaluate` and any diagnostic of one level (``benchmarks/worst_windows.py``) see the
+    same windows.
+    """
+    rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + index])
+    return generate_windows(rng, per_level, kind=kind, snr=snr,
+                            level_noise=level_noise or None)   # generate_windows checks it
 
 
 def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01,
@@ -390,9 +417,7 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     r2_rel = {name: np.full((levels.size, per_level), np.nan) for name in names}
     start = time.perf_counter()
     for i, snr in enumerate(levels):
-        rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + i])
-        batch = generate_windows(rng, per_level, kind=kind, snr=snr,
-                                 level_noise=level_noise or None)   # generate_windows checks it
+        batch = level_batch(kind, i, snr, seed=seed, per_level=per_level, level_noise=level_noise)
         preds = {NETWORK: denoise_windows(batch.series, batch.dem, model=net,
                                           batch_size=batch_size)}
         preds.update({name: f(batch.series, batch.dem) for name, f in estimators.items()})

@@ -37,6 +37,10 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     for i, s in enumerate(snr):
         if 0.3 <= s < 1.0:
             r2[i] += 0.1
+        elif 1.0 <= s < 3.0:
+            r2[i] += 1e-4               # within TIE: neither better nor worse
+        elif s >= 3.0:
+            r2[i] -= 0.01
     better["threshold_snr"]["network"] = 0.339
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(shipped))
@@ -49,7 +53,13 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     new, old = (float(v) for v in band.split(":")[1].split("(")[0].split("/"))
     assert new == pytest.approx(old + 0.1, abs=1e-3)
     assert [line for line in out if "SNR 0.1-0.3:" in line][0].endswith("(0 of 8)")
-    assert out[-2].endswith("(8 of 33)") and out[-1] == "  R2>=0.6 from SNR: 0.339 / 0.596"
+    assert [line for line in out if "SNR 1-3:" in line][0].endswith("(0 of 8)")
+    assert out[-2].endswith("(8 of 33; worse at 9; sign test p = 1)")
+    assert out[-1] == "  R2>=0.6 from SNR: 0.339 / 0.596"
+    result = _tool().compare(shipped, better)
+    assert result["worse_from_0.1"] == 9 and result["sign_test_p"] == pytest.approx(1.0)
+    assert _tool().sign_test(25, 8) == pytest.approx(0.00455, abs=5e-5)
+    assert _tool().sign_test(3, 0) == pytest.approx(0.25)
 
 
 def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
@@ -59,6 +69,12 @@ def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
     b.write_text(json.dumps(other))
     assert _tool().main([str(a), str(b)]) == 2
     assert "not of the same windows: level_noise" in capsys.readouterr().err
+    b.write_text(json.dumps(dict(shipped, bar=0.5)))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert "not of the same windows: bar 0.6 against 0.5" in capsys.readouterr().err
+    b.write_text(json.dumps(dict(shipped, mean_r2={"naive": shipped["mean_r2"]["naive"]})))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert "has no 'network' scores" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, snr=shipped["snr"][:-1])))
     assert _tool().main([str(a), str(b)]) == 2
     assert "snr 50 levels 0.01-10 against 49 levels" in capsys.readouterr().err

@@ -54,7 +54,11 @@ def test_thresholds_of_rows_agree_with_threshold_snr():
     levels = ev.snr_levels(7, 0.1, 10.0)
     means = rng.uniform(0.3, 0.9, size=(200, levels.size))
     means[::17, 2] = np.nan
+    means[0], means[1], means[2] = 0.8, 0.8, 0.8     # every level passes
+    means[1, -1] = np.nan                             # the top level is NaN: never
+    means[2, -1] = 0.5                                # the top level fails: never
     rows = ev._thresholds_of_rows(levels, means, ev.R2_BAR)
+    assert rows[0] == levels[0] and np.isinf(rows[1]) and np.isinf(rows[2])
     for row, got in zip(means, rows):
         want = ev.threshold_snr(levels, row)
         assert (got == np.inf) if want is None else got == pytest.approx(want)
@@ -85,6 +89,30 @@ def test_bootstrap_interval_spans_a_level_at_the_bar():
     d = result.to_dict(boot)
     assert d["bootstrap"] is boot and d["summary_interval"] == line
     assert d["mean_r2_se"]["network"] == pytest.approx([0.0, 0.2309, 0.0], abs=1e-4)
+
+
+def test_bootstrap_sorts_the_levels():
+    result = _hovering_result()
+    order = [2, 0, 1]
+    shuffled = ev.EvaluationResult("fault", 0, 4, result.levels[order],
+                                   {k: v[order] for k, v in result.window_r2.items()})
+    assert shuffled.thresholds() == result.thresholds()
+    assert (ev.bootstrap(shuffled, np.random.default_rng(0), n_resamples=400)["threshold_snr"]
+            == ev.bootstrap(result, np.random.default_rng(0), n_resamples=400)["threshold_snr"])
+
+
+def test_bootstrap_quantiles_are_levels_and_never_is_partial():
+    # network: level 0 passes when a resample holds its 0.9 window at least twice (26 %), the
+    # top level fails when it holds its 0.2 window at least 4 times (1.1 %)
+    levels = [0.1, 1.0, 10.0]
+    r2 = {"network": np.array([[0.9] + [0.55] * 7, [0.7] * 8, [0.2] + [0.9] * 7]),
+          "naive": np.array([[0.7] * 8, [0.7] * 8, [-5.0] + [0.9] * 7])}
+    result = ev.EvaluationResult("fault", 0, 8, levels, r2)
+    boot = ev.bootstrap(result, np.random.default_rng(2), n_resamples=2000)
+    net_low, net_high = boot["threshold_snr"]["network"]
+    assert [net_low, net_high] == [0.1, 1.0]      # levels of the grid, not interpolated
+    assert 0 < boot["never"]["network"] < 0.05
+    assert 0.05 < boot["never"]["naive"] < 1 and boot["threshold_snr"]["naive"] == [0.1, None]
 
 
 def test_bootstrap_collapses_when_windows_agree():
@@ -226,11 +254,24 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     data = json.loads(js.read_text())
     assert data["kind"] == "mogi" and data["summary"] == out[-1] and len(data["snr"]) == 2
     assert data["summary_interval"] == out[-3] and data["bootstrap"]["n_resamples"] == 1000
+    assert data["bootstrap"]["seed_scheme"] == "numpy.random.default_rng([seed, 8000000])"
     assert set(data["bootstrap"]["threshold_snr"]) == set(data["mean_r2"]) == set(data["mean_r2_se"])
     side = json.loads((tmp_path / "tiny.json").read_text())
     assert side["evaluation"]["summary"] == out[-1]
     assert side["training"] == {"seed": 0} and side["kind"] == "mogi"   # the rest is kept
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_cli_bootstrap_0_prints_and_stores_no_interval(saved_model, tmp_path, capsys):
+    from mintpy_aedenoise.cli.evaluate import main
+
+    js = tmp_path / "out.json"
+    assert main(["--model", saved_model, "--levels", "2", "--per-level", "2", "--bootstrap", "0",
+                 "--json", str(js)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 + 2 + 2 and not [line for line in out if "bootstrap interval" in line]
+    data = json.loads(js.read_text())
+    assert "bootstrap" not in data and "summary_interval" not in data and "mean_r2_se" in data
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -17,6 +17,8 @@ import sys
 
 import numpy as np
 
+from mintpy_aedenoise.evaluate import _fmt_snr
+
 EXAMPLE = """example:
   python tools/compare_evaluations.py docs/figures/evaluation_mogi.json /tmp/mogi9.json --names mogi7 mogi9
 """
@@ -27,7 +29,7 @@ BANDS = ((0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0))
 #: rounding of two machines' kernels (about 1e-6) is not counted as a difference.
 TIE = 5e-4
 #: Keys that must agree for two evaluations to be of the same windows.
-SAME_WINDOWS = ("kind", "seed", "per_level", "snr", "level_noise")
+SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "bar")
 
 
 def create_parser():
@@ -50,7 +52,23 @@ def _load(path):
     missing = [k for k in (*SAME_WINDOWS, "mean_r2", "threshold_snr") if k not in data]
     if missing:
         raise ValueError(f"{path}: not an aedenoise_evaluate.py JSON, missing {missing}")
+    if "network" not in data["mean_r2"] or "network" not in data["threshold_snr"]:
+        raise ValueError(f"{path}: the evaluation has no 'network' scores")
     return data
+
+
+def sign_test(n_better, n_worse):
+    """Two-sided sign-test p-value of ``n_better`` against ``n_worse`` (ties left out).
+
+    Examples
+    --------
+    >>> round(sign_test(25, 8), 4), sign_test(0, 0)
+    (0.0046, 1.0)
+    """
+    from scipy.stats import binomtest
+
+    n = n_better + n_worse
+    return 1.0 if n == 0 else float(binomtest(n_better, n, 0.5).pvalue)
 
 
 def compare(first, second):
@@ -60,7 +78,9 @@ def compare(first, second):
     -------
     dict
         ``bands``: list of (low, high, mean_first, mean_second, n_better, n_levels);
-        ``from_0.1``: the same tuple over every level from SNR 0.1; ``threshold``: (first,
+        ``from_0.1``: the same tuple over every level from SNR 0.1; ``worse_from_0.1``: the
+        levels there where the second is worse by more than :data:`TIE`; ``sign_test_p``: the
+        two-sided sign-test p-value of better against worse there; ``threshold``: (first,
         second).
     """
     for key in SAME_WINDOWS:
@@ -78,14 +98,23 @@ def compare(first, second):
         return (low, high, float(np.nanmean(a[sel])), float(np.nanmean(b[sel])),
                 int((b[sel] > a[sel] + TIE).sum()), int(sel.sum()))
 
+    from_low = snr >= BANDS[0][0]
+    worse = int((b[from_low] < a[from_low] - TIE).sum())
+
     bands = [row((snr >= lo) & ((snr < hi) | ((hi == BANDS[-1][1]) & (snr <= hi))), lo, hi)
              for lo, hi in BANDS]
-    return {"bands": bands, "from_0.1": row(snr >= BANDS[0][0], BANDS[0][0], float(snr.max())),
+    total = row(from_low, BANDS[0][0], float(snr.max()))
+    return {"bands": bands, "from_0.1": total, "worse_from_0.1": worse,
+            "sign_test_p": sign_test(total[4], worse),
             "threshold": (first["threshold_snr"]["network"], second["threshold_snr"]["network"])}
 
 
+def cmd_line_parse(iargs=None):
+    return create_parser().parse_args(iargs)
+
+
 def main(iargs=None):
-    inps = create_parser().parse_args(iargs)
+    inps = cmd_line_parse(iargs)
     try:
         first, second = _load(inps.first), _load(inps.second)
         result = compare(first, second)
@@ -98,10 +127,10 @@ def main(iargs=None):
     for lo, hi, ma, mb, better, n in result["bands"]:
         print(f"  SNR {lo:g}-{hi:g}: {mb:.3f} / {ma:.3f} ({better} of {n})")
     lo, hi, ma, mb, better, n = result["from_0.1"]
-    print(f"  all {n} levels from SNR {lo:g}: {mb:.3f} / {ma:.3f} ({better} of {n})")
-    fmt = lambda t: "never" if t is None else f"{t:.3g}"
+    print(f"  all {n} levels from SNR {lo:g}: {mb:.3f} / {ma:.3f} ({better} of {n}; worse at "
+          f"{result['worse_from_0.1']}; sign test p = {result['sign_test_p']:.2g})")
     ta, tb = result["threshold"]
-    print(f"  R2>=0.6 from SNR: {fmt(tb)} / {fmt(ta)}")
+    print(f"  R2>={first['bar']:g} from SNR: {_fmt_snr(tb)} / {_fmt_snr(ta)}")
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from ..evaluate import BOOTSTRAP_SEED_OFFSET
 from ..synthetic import KINDS
 from ._parser import create_argument_parser
 
@@ -56,7 +57,7 @@ def create_parser(subparsers=None):
                              "(default: %(default)s, the protocol)")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                         help="resamples of each level's windows for the interval of the threshold\n"
-                             "SNR, drawn from default_rng([seed, 8000000]); 0 for none\n"
+                             f"SNR, drawn from default_rng([seed, {BOOTSTRAP_SEED_OFFSET}]); 0 for none\n"
                              "(default: %(default)s)")
     parser.add_argument("--png", help="write the R^2-versus-SNR figure to this file")
     parser.add_argument("--json", dest="json_file", help="write the results to this JSON file")
@@ -127,8 +128,9 @@ def main(iargs=None):
                          per_level=inps.per_level, level_noise=inps.level_noise)
     boot = None
     if inps.bootstrap:
-        rng = np.random.default_rng([inps.seed, ev.BOOTSTRAP_SEED_OFFSET])
-        boot = ev.bootstrap(result, rng, n_resamples=inps.bootstrap)
+        rng = np.random.default_rng([inps.seed, BOOTSTRAP_SEED_OFFSET])
+        boot = dict(ev.bootstrap(result, rng, n_resamples=inps.bootstrap),
+                    seed_scheme=f"numpy.random.default_rng([seed, {BOOTSTRAP_SEED_OFFSET}])")
     summary = result.to_dict(boot)
     if inps.png:
         ev.plot(result, inps.png, boot=boot)
