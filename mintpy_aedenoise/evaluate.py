@@ -521,7 +521,7 @@ def plot(result, png_path, clip=(-1.0, 1.0), boot=None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 4.2), dpi=120)
+    fig = Figure(figsize=(8.8, 4.2), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     thr = result.thresholds()
@@ -547,7 +547,7 @@ def plot(result, png_path, clip=(-1.0, 1.0), boot=None):
     ax.set_ylabel(f"mean R$^2$ (clipped to [{clip[0]:g}, {clip[1]:g}])")
     ax.set_title(f"{result.kind}: {result.per_level} windows per level, seed {result.seed}")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)   # outside: no curve hidden
     fig.tight_layout()
     fig.savefig(png_path)
     return png_path
