@@ -244,12 +244,18 @@ def interval_line(result, boot):
             f"{100 * boot['interval']:g} % bootstrap interval {_fmt_snr(low)} to {_fmt_snr(high)} "
             f"({boot['n_resamples']} resamples of the windows of each level)")
     se = standard_error(result._windows(boot.get("relative", False))[NETWORK])
-    x = np.log(result.levels)
-    quoted = [f"at SNR {snr:g} {np.interp(np.log(snr), x, se):.2f}" for snr in SUMMARY_SNRS
+    quoted = [f"at SNR {snr:g} {_at_snr(result.levels, se, snr):.2f}" for snr in SUMMARY_SNRS
               if result.levels[0] <= snr <= result.levels[-1]]
     if quoted:
         line += "; standard error of the mean R2 " + ", ".join(quoted)
     return line
+
+
+def _at_snr(levels, values, snr):
+    """``values`` (one per level) interpolated linearly in log SNR at ``snr``; NaN outside."""
+    x = np.log(levels)
+    inside = x[0] <= np.log(snr) <= x[-1]
+    return float(np.interp(np.log(snr), x, values)) if inside else float("nan")
 
 
 def _json_floats(values):
@@ -324,10 +330,7 @@ class EvaluationResult:
 
     def r2_at(self, snr, relative=False):
         """Estimator name -> mean R^2 interpolated linearly in log SNR (NaN outside the levels)."""
-        x = np.log(self.levels)
-        inside = x[0] <= np.log(snr) <= x[-1]
-        return {name: float(np.interp(np.log(snr), x, r2)) if inside else float("nan")
-                for name, r2 in self._means(relative).items()}
+        return {name: _at_snr(self.levels, r2, snr) for name, r2 in self._means(relative).items()}
 
     def to_dict(self, boot=None):
         """JSON-ready summary (non-finite numbers become None; per-window R^2 left out).

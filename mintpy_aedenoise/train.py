@@ -423,9 +423,7 @@ def train(config, resume=False, dtype_policy="float32"):
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
-    import tensorflow as tf
-
-    slow = bf16_warning(dtype_policy, tf.config.list_physical_devices("GPU"), _cpu_flags())
+    slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, _hardware()["gpus"], _cpu_flags())
     if slow:
         logger.warning(slow)
     summary = model_summary(model)
