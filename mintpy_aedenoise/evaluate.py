@@ -53,6 +53,8 @@ SUMMARY_SNRS = (0.1, 1.0)
 INTERVAL = 0.9
 #: Added to the benchmark seed for the bootstrap's generator, ``default_rng([seed, offset])``.
 BOOTSTRAP_SEED_OFFSET = 8_000_000
+#: Decimals of the per-window R^2 stored by ``EvaluationResult.to_dict(windows=True)``.
+WINDOW_DECIMALS = 6
 
 
 def snr_levels(n_levels=50, snr_min=0.01, snr_max=10.0):
@@ -332,11 +334,14 @@ class EvaluationResult:
         """Estimator name -> mean R^2 interpolated linearly in log SNR (NaN outside the levels)."""
         return {name: _at_snr(self.levels, r2, snr) for name, r2 in self._means(relative).items()}
 
-    def to_dict(self, boot=None):
-        """JSON-ready summary (non-finite numbers become None; per-window R^2 left out).
+    def to_dict(self, boot=None, windows=False):
+        """JSON-ready summary (non-finite numbers become None).
 
         ``boot``, a :func:`bootstrap` result, is stored under "bootstrap" with its
-        :func:`interval_line` as "summary_interval".
+        :func:`interval_line` as "summary_interval". ``windows=True`` adds the network's R^2 of
+        every window, rounded to :data:`WINDOW_DECIMALS` decimals, as "window_r2": {"network":
+        (levels x windows)}; ``tools/compare_evaluations.py`` pairs two such files window by
+        window. The sidecar's copy (``--update-sidecar``) leaves them out.
         """
         out = {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
                 "n_levels": int(self.levels.size), "bar": float(self.bar),
@@ -355,6 +360,9 @@ class EvaluationResult:
                        summary_relative=summary_line(self, relative=True))
         if boot is not None:
             out.update(bootstrap=boot, summary_interval=interval_line(self, boot))
+        if windows:
+            out["window_r2"] = {NETWORK: [_json_floats(np.round(row, WINDOW_DECIMALS))
+                                          for row in np.asarray(self.window_r2[NETWORK])]}
         return out
 
 

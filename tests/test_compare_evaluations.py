@@ -45,7 +45,7 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(shipped))
     b.write_text(json.dumps(better))
-    assert _tool().main([str(a), str(b), "--names", "old", "new"]) == 0
+    assert _tool().main([str(a), str(b), "--names", "old", "new", "--bootstrap", "0"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("fault (level noise 0): mean R2 of the network, new / old")
     band = [line for line in out if "SNR 0.3-1:" in line][0]
@@ -83,3 +83,66 @@ def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
     assert f"{b}: not an aedenoise_evaluate.py JSON" in capsys.readouterr().err
     assert _tool().main([str(a), str(tmp_path / "none.json")]) == 2
     assert "none.json: cannot read an evaluation JSON" in capsys.readouterr().err
+
+
+def _with_windows(data, window_r2):
+    """``data`` with per-window R² ``window_r2`` (levels x windows) and the means it implies."""
+    import numpy as np
+
+    out = copy.deepcopy(data)
+    out["window_r2"] = {"network": np.asarray(window_r2).tolist()}
+    out["mean_r2"]["network"] = np.asarray(window_r2).mean(axis=1).tolist()
+    return out
+
+
+def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n_levels, per_level = len(shipped["snr"]), shipped["per_level"]
+    # a spread of 0.5 per window: each level's mean has a standard error of about 0.06
+    base = np.asarray(shipped["mean_r2"]["network"])[:, None] + rng.normal(0, 0.5, (n_levels, per_level))
+    first, second = _with_windows(shipped, base), _with_windows(shipped, base + 0.01)
+    tool = _tool()
+    boot = tool.paired_bootstrap(first, second, base, base + 0.01, np.random.default_rng(0), 500)
+    assert boot["difference"] == pytest.approx(0.01)
+    assert boot["interval"] == pytest.approx([0.01, 0.01])    # paired: the spread cancels
+    assert boot["p_not_better"] == 0.0
+    assert boot["threshold_higher"] == 0.0
+    # unpaired, the same shift would be lost in the spread of the two means
+    other = base + 0.01 + rng.normal(0, 0.5, base.shape)
+    wide = tool.paired_bootstrap(first, second, base, other, np.random.default_rng(0), 500)
+    assert wide["interval"][0] < 0 < wide["interval"][1]
+    assert 0.05 < wide["p_not_better"] < 0.95
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(first))
+    b.write_text(json.dumps(second))
+    assert tool.main([str(a), str(b), "--names", "old", "new", "--bootstrap", "200"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2].startswith("  paired bootstrap (200 resamples of the windows of each level, "
+                              "the same for both): mean R2 from SNR 0.1 new - old = +0.010, "
+                              "90 % interval +0.010 to +0.010, <= 0 in 0.0 % of resamples")
+    assert out[-1].startswith("  threshold of new lower / same / higher than old's in ")
+    assert tool.main([str(a), str(b), "--bootstrap", "0"]) == 0
+    assert "paired bootstrap" not in capsys.readouterr().out
+
+
+def test_paired_bootstrap_needs_windows_in_both(shipped, tmp_path, capsys):
+    import numpy as np
+
+    base = np.tile(np.asarray(shipped["mean_r2"]["network"])[:, None], (1, shipped["per_level"]))
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(shipped))
+    b.write_text(json.dumps(_with_windows(shipped, base)))
+    assert _tool().main([str(a), str(b)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"  paired bootstrap skipped: no per-window R2 (window_r2) in {a}")
+    bad = _with_windows(shipped, base[:, :3])
+    b.write_text(json.dumps(bad))
+    a.write_text(json.dumps(_with_windows(shipped, base)))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert f"{b}: window_r2 has shape (50, 3), expected (50, 64)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        _tool().main([str(a), str(a), "--bootstrap", "-1"])
+    assert exc.value.code == 2 and "--bootstrap must be >= 0, got -1" in capsys.readouterr().err

@@ -222,12 +222,20 @@ def test_reports(result, tmp_path):
     assert json.loads(text)["threshold_snr"]["naive"] == pytest.approx(10.0)
     assert d["snr"] == pytest.approx([0.1, 1.0, 10.0]) and d["summary"] == line
     assert set(d["mean_r2"]) == set(result.names) == set(d["mean_r2_relative"])
+    assert "window_r2" not in d
+    rows = json.loads(json.dumps(result.to_dict(windows=True), allow_nan=False))["window_r2"]
+    assert list(rows) == ["network"]
+    np.testing.assert_allclose(np.mean(rows["network"], axis=1), d["mean_r2"]["network"], atol=1e-6)
     rel = ev.summary_line(result, relative=True)
     assert rel.startswith("fault: relative R2 (window mean removed)>=0.6 from SNR never (network)")
     assert d["summary_relative"] == rel and d["threshold_snr_relative"]["network"] is None
     png = ev.plot(result, str(tmp_path / "r2.png"))
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def side_keys(folder):
+    return set(json.loads((folder / "tiny.json").read_text())["evaluation"])
 
 
 @pytest.fixture
@@ -254,6 +262,7 @@ def test_cli_writes_png_json_and_sidecar(saved_model, tmp_path, capsys):
     data = json.loads(js.read_text())
     assert data["kind"] == "mogi" and data["summary"] == out[-1] and len(data["snr"]) == 2
     assert data["summary_interval"] == out[-3] and data["bootstrap"]["n_resamples"] == 1000
+    assert np.shape(data["window_r2"]["network"]) == (2, 2) and "window_r2" not in side_keys(tmp_path)
     assert data["bootstrap"]["seed_scheme"] == "numpy.random.default_rng([seed, 8000000])"
     assert set(data["bootstrap"]["threshold_snr"]) == set(data["mean_r2"]) == set(data["mean_r2_se"])
     side = json.loads((tmp_path / "tiny.json").read_text())

@@ -8,6 +8,14 @@ where the second is better, then the mean over every level from SNR 0.1 and both
 the figures quoted in docs/evaluation.md and docs/model.md when new weights are weighed against
 the shipped ones.
 
+Where both files hold the network's R² of every window (``window_r2``, written by
+``aedenoise_evaluate.py --json``; files written before it was added lack it), a paired
+bootstrap follows: the windows of each level are resampled with replacement, with the same
+draw for both evaluations, and the difference of their mean R² over the levels from SNR 0.1,
+and their thresholds, are recomputed on every resample. A window that is hard for both models
+moves both means together, so it widens the interval of the difference less than it widens
+the interval of either mean.
+
     aedenoise_evaluate.py --model runs/mogi9/mogi.weights.h5 --json /tmp/mogi9.json
     python tools/compare_evaluations.py docs/figures/evaluation_mogi.json /tmp/mogi9.json
 """
@@ -17,7 +25,8 @@ import sys
 
 import numpy as np
 
-from mintpy_aedenoise.evaluate import _fmt_snr
+from mintpy_aedenoise.evaluate import (INTERVAL, _finite_mean, _fmt_snr, _outer_quantiles,
+                                       _thresholds_of_rows)
 
 EXAMPLE = """example:
   python tools/compare_evaluations.py docs/figures/evaluation_mogi.json /tmp/mogi9.json --names mogi7 mogi9
@@ -40,6 +49,11 @@ def create_parser():
     parser.add_argument("second", help="evaluation JSON (the candidate)")
     parser.add_argument("--names", nargs=2, metavar=("FIRST", "SECOND"),
                         help="labels for the two (default: the file names)")
+    parser.add_argument("--bootstrap", type=int, default=2000, metavar="N",
+                        help="paired bootstrap resamples, where both files hold per-window R2;\n"
+                             "0 for none (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the bootstrap, numpy.random.default_rng(seed) (default: %(default)s)")
     return parser
 
 
@@ -109,8 +123,83 @@ def compare(first, second):
             "threshold": (first["threshold_snr"]["network"], second["threshold_snr"]["network"])}
 
 
+def _window_r2(data, path):
+    """(levels, windows) network R² of every window of a loaded evaluation, or None."""
+    rows = data.get("window_r2", {}).get("network")
+    if rows is None:
+        return None
+    values = np.array([[np.nan if v is None else v for v in row] for row in rows], np.float64)
+    if values.ndim != 2 or values.shape != (len(data["snr"]), data["per_level"]):
+        raise ValueError(f"{path}: window_r2 has shape {values.shape}, expected "
+                         f"({len(data['snr'])}, {data['per_level']})")
+    return values
+
+
+def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERVAL):
+    """Paired bootstrap of two evaluations of the same windows.
+
+    Parameters
+    ----------
+    first, second : dict
+        The loaded evaluations (checked by :func:`compare` to be of the same windows).
+    a, b : numpy.ndarray
+        (levels, windows) network R² of every window of each.
+    rng : numpy.random.Generator
+        Source of the resampling; each resample draws one set of window indices per level and
+        applies it to both.
+    n_resamples : int
+        Bootstrap resamples.
+    interval : float
+        Central probability of the interval.
+
+    Returns
+    -------
+    dict
+        ``difference``: second minus first in mean R² over the levels from SNR 0.1, as
+        measured; ``interval``: [low, high] of its resampled values; ``p_not_better``: the
+        fraction of resamples where the difference is <= 0; ``threshold_lower`` /
+        ``threshold_same`` / ``threshold_higher``: fractions of resamples where the second's
+        threshold is below, equal to or above the first's; ``threshold_interval``: [low,
+        high] of the second's resampled thresholds (None for never).
+
+    Examples
+    --------
+    >>> d = {"snr": [0.1, 1.0], "bar": 0.6}
+    >>> a = np.array([[0.5, 0.7, 0.4], [0.8, 0.9, 0.7]])
+    >>> r = paired_bootstrap(d, d, a, a + 0.05, np.random.default_rng(0), 100)
+    >>> round(r["difference"], 6), [round(v, 6) for v in r["interval"]], r["p_not_better"]
+    (0.05, [0.05, 0.05], 0.0)
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    snr = np.asarray(first["snr"], np.float64)
+    order = np.argsort(snr)
+    levels, a, b = snr[order], a[order], b[order]
+    from_low = levels >= BANDS[0][0]
+    idx = rng.integers(0, a.shape[1], size=(n_resamples, *a.shape))
+    ma = _finite_mean(np.take_along_axis(a[None], idx, axis=2))
+    mb = _finite_mean(np.take_along_axis(b[None], idx, axis=2))
+    diff = np.nanmean(mb[:, from_low], axis=1) - np.nanmean(ma[:, from_low], axis=1)
+    tails = ((1 - interval) / 2, (1 + interval) / 2)
+    ta = _thresholds_of_rows(levels, ma, first["bar"])
+    tb = _thresholds_of_rows(levels, mb, first["bar"])
+    measured = (np.nanmean(_finite_mean(b)[from_low]) - np.nanmean(_finite_mean(a)[from_low]))
+    return {"n_resamples": int(n_resamples), "interval_probability": float(interval),
+            "difference": float(measured),
+            "interval": [float(q) for q in np.quantile(diff, tails)],
+            "p_not_better": float((diff <= 0).mean()),
+            "threshold_lower": float((tb < ta).mean()), "threshold_same": float((tb == ta).mean()),
+            "threshold_higher": float((tb > ta).mean()),
+            "threshold_interval": _outer_quantiles(tb, tails)}
+
+
 def cmd_line_parse(iargs=None):
-    return create_parser().parse_args(iargs)
+    inps = create_parser().parse_args(iargs)
+    if inps.bootstrap < 0:
+        create_parser().error(f"--bootstrap must be >= 0, got {inps.bootstrap}")
+    return inps
 
 
 def main(iargs=None):
@@ -118,6 +207,7 @@ def main(iargs=None):
     try:
         first, second = _load(inps.first), _load(inps.second)
         result = compare(first, second)
+        windows = (_window_r2(first, inps.first), _window_r2(second, inps.second))
     except ValueError as err:
         print(f"compare_evaluations.py: error: {err}", file=sys.stderr)
         return 2
@@ -131,6 +221,25 @@ def main(iargs=None):
           f"{result['worse_from_0.1']}; sign test p = {result['sign_test_p']:.2g})")
     ta, tb = result["threshold"]
     print(f"  R2>={first['bar']:g} from SNR: {_fmt_snr(tb)} / {_fmt_snr(ta)}")
+    if not inps.bootstrap:
+        return 0
+    if any(w is None for w in windows):
+        lacking = [p for p, w in zip((inps.first, inps.second), windows) if w is None]
+        print(f"  paired bootstrap skipped: no per-window R2 (window_r2) in {', '.join(lacking)}")
+        return 0
+    boot = paired_bootstrap(first, second, *windows, np.random.default_rng(inps.seed),
+                            n_resamples=inps.bootstrap)
+    low, high = boot["interval"]
+    pct = 100 * boot["interval_probability"]
+    print(f"  paired bootstrap ({boot['n_resamples']} resamples of the windows of each level, the "
+          f"same for both): mean R2 from SNR {lo:g} {name_b} - {name_a} = {boot['difference']:+.3f}, "
+          f"{pct:g} % interval {low:+.3f} to {high:+.3f}, <= 0 in {100 * boot['p_not_better']:.1f} % "
+          f"of resamples")
+    tl, th = boot["threshold_interval"]
+    print(f"  threshold of {name_b} lower / same / higher than {name_a}'s in "
+          f"{100 * boot['threshold_lower']:.0f} / {100 * boot['threshold_same']:.0f} / "
+          f"{100 * boot['threshold_higher']:.0f} % of resamples ({name_b}: {pct:g} % interval "
+          f"{_fmt_snr(tl)} to {_fmt_snr(th)})")
     return 0
 
 

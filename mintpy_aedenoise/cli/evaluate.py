@@ -60,7 +60,9 @@ def create_parser(subparsers=None):
                              f"SNR, drawn from default_rng([seed, {BOOTSTRAP_SEED_OFFSET}]); 0 for none\n"
                              "(default: %(default)s)")
     parser.add_argument("--png", help="write the R^2-versus-SNR figure to this file")
-    parser.add_argument("--json", dest="json_file", help="write the results to this JSON file")
+    parser.add_argument("--json", dest="json_file",
+                        help="write the results to this JSON file, with the network's R2 of\n"
+                             "every window (for tools/compare_evaluations.py)")
     parser.add_argument("--update-sidecar", dest="update_sidecar", action="store_true",
                         help="store the results under 'evaluation' in the weights' JSON sidecar")
     return parser
@@ -136,7 +138,8 @@ def main(iargs=None):
         ev.plot(result, inps.png, boot=boot)
         logger.info("figure written to %s", inps.png)
     if inps.json_file:
-        write_json_atomic(inps.json_file, dict(summary, weights=os.path.abspath(inps.weights_file)))
+        write_json_atomic(inps.json_file, dict(result.to_dict(boot, windows=True),
+                                               weights=os.path.abspath(inps.weights_file)))
         logger.info("results written to %s", inps.json_file)
     if inps.update_sidecar:
         side = update_sidecar(inps.weights_file, summary)
