@@ -361,9 +361,14 @@ class EvaluationResult:
         if boot is not None:
             out.update(bootstrap=boot, summary_interval=interval_line(self, boot))
         if windows:
-            out["window_r2"] = {NETWORK: [_json_floats(np.round(row, WINDOW_DECIMALS))
-                                          for row in np.asarray(self.window_r2[NETWORK])]}
+            out["window_r2"] = self.window_table()
         return out
+
+    def window_table(self):
+        """{"network": (levels x windows) R^2 of every window}, rounded to
+        :data:`WINDOW_DECIMALS` decimals, None where not finite: JSON-ready."""
+        return {NETWORK: [_json_floats(np.round(row, WINDOW_DECIMALS))
+                          for row in np.asarray(self.window_r2[NETWORK])]}
 
 
 def level_batch(kind, index, snr, *, seed=12345, per_level=64, level_noise=0.0):

@@ -109,7 +109,7 @@ def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp
     assert boot["interval"] == pytest.approx([0.01, 0.01])    # paired: the spread cancels
     assert boot["p_not_better"] == 0.0
     assert boot["threshold_higher"] == 0.0
-    # unpaired, the same shift would be lost in the spread of the two means
+    # windows whose errors are not shared: the same mean shift is lost in their spread
     other = base + 0.01 + rng.normal(0, 0.5, base.shape)
     wide = tool.paired_bootstrap(first, second, base, other, np.random.default_rng(0), 500)
     assert wide["interval"][0] < 0 < wide["interval"][1]
@@ -133,11 +133,16 @@ def test_paired_bootstrap_needs_windows_in_both(shipped, tmp_path, capsys):
 
     base = np.tile(np.asarray(shipped["mean_r2"]["network"])[:, None], (1, shipped["per_level"]))
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    a.write_text(json.dumps(shipped))
+    a.write_text(json.dumps({k: v for k, v in shipped.items() if k != "window_r2"}))
     b.write_text(json.dumps(_with_windows(shipped, base)))
     assert _tool().main([str(a), str(b)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"  paired bootstrap skipped: no per-window R2 (window_r2) in {a}")
+    ragged = _with_windows(shipped, base)
+    ragged["window_r2"]["network"][4] = ragged["window_r2"]["network"][4][:10]
+    b.write_text(json.dumps(ragged))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert f"{b}: window_r2 is not a (levels x windows) table of numbers" in capsys.readouterr().err
     bad = _with_windows(shipped, base[:, :3])
     b.write_text(json.dumps(bad))
     a.write_text(json.dumps(_with_windows(shipped, base)))
@@ -146,3 +151,18 @@ def test_paired_bootstrap_needs_windows_in_both(shipped, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         _tool().main([str(a), str(a), "--bootstrap", "-1"])
     assert exc.value.code == 2 and "--bootstrap must be >= 0, got -1" in capsys.readouterr().err
+
+
+def test_paired_bootstrap_leaves_out_missing_windows_as_evaluate_does():
+    import numpy as np
+
+    d = {"snr": [0.1, 1.0], "bar": 0.6}
+    a = np.array([[0.5, 0.7, 0.4, 0.2], [0.8, 0.9, 0.7, 0.6]])
+    b = a + 0.1
+    b[0, 3] = np.nan                                # a window the second could not score
+    boot = _tool().paired_bootstrap(d, d, a, b, np.random.default_rng(0), 50)
+    expected = np.mean([np.mean(b[0, :3]), b[1].mean()]) - a.mean()
+    assert boot["difference"] == pytest.approx(expected)
+    assert np.isfinite(boot["interval"]).all()
+    with pytest.raises(ValueError, match="interval"):
+        _tool().paired_bootstrap(d, d, a, b, np.random.default_rng(0), 50, interval=1.5)

@@ -128,8 +128,11 @@ def _window_r2(data, path):
     rows = data.get("window_r2", {}).get("network")
     if rows is None:
         return None
-    values = np.array([[np.nan if v is None else v for v in row] for row in rows], np.float64)
-    if values.ndim != 2 or values.shape != (len(data["snr"]), data["per_level"]):
+    try:
+        values = np.array([[np.nan if v is None else v for v in row] for row in rows], np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: window_r2 is not a (levels x windows) table of numbers") from None
+    if values.shape != (len(data["snr"]), data["per_level"]):
         raise ValueError(f"{path}: window_r2 has shape {values.shape}, expected "
                          f"({len(data['snr'])}, {data['per_level']})")
     return values
@@ -157,7 +160,9 @@ def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERV
     dict
         ``difference``: second minus first in mean R² over the levels from SNR 0.1, as
         measured; ``interval``: [low, high] of its resampled values; ``p_not_better``: the
-        fraction of resamples where the difference is <= 0; ``threshold_lower`` /
+        fraction of resamples where the difference is <= 0 (a bootstrap proportion, 0 when
+        none of them is; it covers only the draw of benchmark windows, not the spread between
+        training runs); ``threshold_lower`` /
         ``threshold_same`` / ``threshold_higher``: fractions of resamples where the second's
         threshold is below, equal to or above the first's; ``threshold_interval``: [low,
         high] of the second's resampled thresholds (None for never).
@@ -174,6 +179,8 @@ def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERV
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be in (0, 1), got {interval}")
     snr = np.asarray(first["snr"], np.float64)
     order = np.argsort(snr)
     levels, a, b = snr[order], a[order], b[order]

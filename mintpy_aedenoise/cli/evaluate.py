@@ -138,7 +138,7 @@ def main(iargs=None):
         ev.plot(result, inps.png, boot=boot)
         logger.info("figure written to %s", inps.png)
     if inps.json_file:
-        write_json_atomic(inps.json_file, dict(result.to_dict(boot, windows=True),
+        write_json_atomic(inps.json_file, dict(summary, window_r2=result.window_table(),
                                                weights=os.path.abspath(inps.weights_file)))
         logger.info("results written to %s", inps.json_file)
     if inps.update_sidecar:
