@@ -167,6 +167,16 @@ def standard_error(window_r2):
     return out
 
 
+def _check_resampling(rng, n_resamples, interval):
+    """Raise unless ``rng`` is a Generator, ``n_resamples`` >= 1 and ``interval`` in (0, 1)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be in (0, 1), got {interval}")
+
+
 def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
     """Bootstrap interval of every estimator's threshold SNR.
 
@@ -204,12 +214,7 @@ def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
     >>> bootstrap(r, np.random.default_rng(0), 50)["threshold_snr"]
     {'network': [0.1, 0.1]}
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must be in (0, 1), got {interval}")
+    _check_resampling(rng, n_resamples, interval)
     per_window = result._windows(relative)
     order = np.argsort(result.levels)
     levels = result.levels[order]

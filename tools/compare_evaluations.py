@@ -25,8 +25,8 @@ import sys
 
 import numpy as np
 
-from mintpy_aedenoise.evaluate import (INTERVAL, _finite_mean, _fmt_snr, _outer_quantiles,
-                                       _thresholds_of_rows)
+from mintpy_aedenoise.evaluate import (INTERVAL, _check_resampling, _finite_mean, _fmt_snr,
+                                       _outer_quantiles, _thresholds_of_rows)
 
 EXAMPLE = """example:
   python tools/compare_evaluations.py docs/figures/evaluation_mogi.json /tmp/mogi9.json --names mogi7 mogi9
@@ -175,12 +175,7 @@ def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERV
     >>> round(r["difference"], 6), [round(v, 6) for v in r["interval"]], r["p_not_better"]
     (0.05, [0.05, 0.05], 0.0)
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng)}")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must be in (0, 1), got {interval}")
+    _check_resampling(rng, n_resamples, interval)
     snr = np.asarray(first["snr"], np.float64)
     order = np.argsort(snr)
     levels, a, b = snr[order], a[order], b[order]
