@@ -53,7 +53,7 @@ SUMMARY_SNRS = (0.1, 1.0)
 INTERVAL = 0.9
 #: Added to the benchmark seed for the bootstrap's generator, ``default_rng([seed, offset])``.
 BOOTSTRAP_SEED_OFFSET = 8_000_000
-#: Decimals of the per-window R^2 stored by ``EvaluationResult.to_dict(windows=True)``.
+#: Decimals of the per-window R^2 in :meth:`EvaluationResult.window_table`.
 WINDOW_DECIMALS = 6
 
 
@@ -177,6 +177,17 @@ def _check_resampling(rng, n_resamples, interval):
         raise ValueError(f"interval must be in (0, 1), got {interval}")
 
 
+def _tails(interval):
+    """Lower and upper quantile probabilities of a central ``interval``."""
+    return (1 - interval) / 2, (1 + interval) / 2
+
+
+def _resampled_means(window_r2, idx):
+    """(R, L) level means of ``window_r2`` (L, n) over the window indices ``idx`` (R, L, n),
+    NaN windows left out as in the protocol."""
+    return _finite_mean(np.take_along_axis(np.asarray(window_r2, np.float64)[None], idx, axis=2))
+
+
 def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
     """Bootstrap interval of every estimator's threshold SNR.
 
@@ -220,14 +231,13 @@ def bootstrap(result, rng, n_resamples=1000, interval=INTERVAL, relative=False):
     levels = result.levels[order]
     n_windows = next(iter(per_window.values())).shape[1]
     idx = rng.integers(0, n_windows, size=(n_resamples, levels.size, n_windows))
-    tails = ((1 - interval) / 2, (1 + interval) / 2)
+    tails = _tails(interval)
     out = {"n_resamples": int(n_resamples), "interval": float(interval), "relative": bool(relative),
            "quantiles": f"{100 * tails[0]:g} % and {100 * tails[1]:g} % of the resampled thresholds, "
                  "each a level of the grid (None: never)",
            "threshold_snr": {}, "never": {}}
     for name, r2 in per_window.items():
-        samples = np.take_along_axis(np.asarray(r2, np.float64)[order][None], idx, axis=2)
-        thr = _thresholds_of_rows(levels, _finite_mean(samples), result.bar)
+        thr = _thresholds_of_rows(levels, _resampled_means(np.asarray(r2)[order], idx), result.bar)
         out["threshold_snr"][name] = _outer_quantiles(thr, tails)
         out["never"][name] = float(np.isinf(thr).mean())
     return out
@@ -339,14 +349,12 @@ class EvaluationResult:
         """Estimator name -> mean R^2 interpolated linearly in log SNR (NaN outside the levels)."""
         return {name: _at_snr(self.levels, r2, snr) for name, r2 in self._means(relative).items()}
 
-    def to_dict(self, boot=None, windows=False):
-        """JSON-ready summary (non-finite numbers become None).
+    def to_dict(self, boot=None):
+        """JSON-ready summary (non-finite numbers become None; per-window R^2 left out, see
+        :meth:`window_table`).
 
         ``boot``, a :func:`bootstrap` result, is stored under "bootstrap" with its
-        :func:`interval_line` as "summary_interval". ``windows=True`` adds the network's R^2 of
-        every window, rounded to :data:`WINDOW_DECIMALS` decimals, as "window_r2": {"network":
-        (levels x windows)}; ``tools/compare_evaluations.py`` pairs two such files window by
-        window. The sidecar's copy (``--update-sidecar``) leaves them out.
+        :func:`interval_line` as "summary_interval".
         """
         out = {"kind": self.kind, "seed": int(self.seed), "per_level": int(self.per_level),
                 "n_levels": int(self.levels.size), "bar": float(self.bar),
@@ -365,13 +373,13 @@ class EvaluationResult:
                        summary_relative=summary_line(self, relative=True))
         if boot is not None:
             out.update(bootstrap=boot, summary_interval=interval_line(self, boot))
-        if windows:
-            out["window_r2"] = self.window_table()
         return out
 
     def window_table(self):
         """{"network": (levels x windows) R^2 of every window}, rounded to
-        :data:`WINDOW_DECIMALS` decimals, None where not finite: JSON-ready."""
+        :data:`WINDOW_DECIMALS` decimals, None where not finite: JSON-ready. Stored as
+        "window_r2" by ``aedenoise_evaluate.py --json`` (not in the sidecar), where
+        ``tools/compare_evaluations.py`` pairs two such files window by window."""
         return {NETWORK: [_json_floats(np.round(row, WINDOW_DECIMALS))
                           for row in np.asarray(self.window_r2[NETWORK])]}
 

@@ -104,14 +104,15 @@ def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp
     base = np.asarray(shipped["mean_r2"]["network"])[:, None] + rng.normal(0, 0.5, (n_levels, per_level))
     first, second = _with_windows(shipped, base), _with_windows(shipped, base + 0.01)
     tool = _tool()
-    boot = tool.paired_bootstrap(first, second, base, base + 0.01, np.random.default_rng(0), 500)
+    snr, bar = shipped["snr"], shipped["bar"]
+    boot = tool.paired_bootstrap(snr, bar, base, base + 0.01, np.random.default_rng(0), 500)
     assert boot["difference"] == pytest.approx(0.01)
     assert boot["interval"] == pytest.approx([0.01, 0.01])    # paired: the spread cancels
     assert boot["p_not_better"] == 0.0
     assert boot["threshold_higher"] == 0.0
     # windows whose errors are not shared: the same mean shift is lost in their spread
     other = base + 0.01 + rng.normal(0, 0.5, base.shape)
-    wide = tool.paired_bootstrap(first, second, base, other, np.random.default_rng(0), 500)
+    wide = tool.paired_bootstrap(snr, bar, base, other, np.random.default_rng(0), 500)
     assert wide["interval"][0] < 0 < wide["interval"][1]
     assert 0.05 < wide["p_not_better"] < 0.95
 
@@ -156,13 +157,12 @@ def test_paired_bootstrap_needs_windows_in_both(shipped, tmp_path, capsys):
 def test_paired_bootstrap_leaves_out_missing_windows_as_evaluate_does():
     import numpy as np
 
-    d = {"snr": [0.1, 1.0], "bar": 0.6}
     a = np.array([[0.5, 0.7, 0.4, 0.2], [0.8, 0.9, 0.7, 0.6]])
     b = a + 0.1
     b[0, 3] = np.nan                                # a window the second could not score
-    boot = _tool().paired_bootstrap(d, d, a, b, np.random.default_rng(0), 50)
+    boot = _tool().paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50)
     expected = np.mean([np.mean(b[0, :3]), b[1].mean()]) - a.mean()
     assert boot["difference"] == pytest.approx(expected)
     assert np.isfinite(boot["interval"]).all()
     with pytest.raises(ValueError, match="interval"):
-        _tool().paired_bootstrap(d, d, a, b, np.random.default_rng(0), 50, interval=1.5)
+        _tool().paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50, interval=1.5)

@@ -223,7 +223,7 @@ def test_reports(result, tmp_path):
     assert d["snr"] == pytest.approx([0.1, 1.0, 10.0]) and d["summary"] == line
     assert set(d["mean_r2"]) == set(result.names) == set(d["mean_r2_relative"])
     assert "window_r2" not in d
-    rows = json.loads(json.dumps(result.to_dict(windows=True), allow_nan=False))["window_r2"]
+    rows = json.loads(json.dumps(result.window_table(), allow_nan=False))
     assert list(rows) == ["network"]
     np.testing.assert_allclose(np.mean(rows["network"], axis=1), d["mean_r2"]["network"], atol=1e-6)
     rel = ev.summary_line(result, relative=True)

@@ -26,7 +26,8 @@ import sys
 import numpy as np
 
 from mintpy_aedenoise.evaluate import (INTERVAL, _check_resampling, _finite_mean, _fmt_snr,
-                                       _outer_quantiles, _thresholds_of_rows)
+                                       _outer_quantiles, _resampled_means, _tails,
+                                       _thresholds_of_rows)
 
 EXAMPLE = """example:
   python tools/compare_evaluations.py docs/figures/evaluation_mogi.json /tmp/mogi9.json --names mogi7 mogi9
@@ -129,7 +130,7 @@ def _window_r2(data, path):
     if rows is None:
         return None
     try:
-        values = np.array([[np.nan if v is None else v for v in row] for row in rows], np.float64)
+        values = np.array(rows, np.float64)     # None (a window without a score) becomes NaN
     except (TypeError, ValueError):
         raise ValueError(f"{path}: window_r2 is not a (levels x windows) table of numbers") from None
     if values.shape != (len(data["snr"]), data["per_level"]):
@@ -138,13 +139,15 @@ def _window_r2(data, path):
     return values
 
 
-def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERVAL):
-    """Paired bootstrap of two evaluations of the same windows.
+def paired_bootstrap(snr, bar, a, b, rng, n_resamples=2000, interval=INTERVAL):
+    """Paired bootstrap of two evaluations of the same windows (as :func:`compare` checks).
 
     Parameters
     ----------
-    first, second : dict
-        The loaded evaluations (checked by :func:`compare` to be of the same windows).
+    snr : array_like
+        (levels,) SNR of each level.
+    bar : float
+        Quality bar of the thresholds.
     a, b : numpy.ndarray
         (levels, windows) network R² of every window of each.
     rng : numpy.random.Generator
@@ -169,25 +172,22 @@ def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERV
 
     Examples
     --------
-    >>> d = {"snr": [0.1, 1.0], "bar": 0.6}
     >>> a = np.array([[0.5, 0.7, 0.4], [0.8, 0.9, 0.7]])
-    >>> r = paired_bootstrap(d, d, a, a + 0.05, np.random.default_rng(0), 100)
+    >>> r = paired_bootstrap([0.1, 1.0], 0.6, a, a + 0.05, np.random.default_rng(0), 100)
     >>> round(r["difference"], 6), [round(v, 6) for v in r["interval"]], r["p_not_better"]
     (0.05, [0.05, 0.05], 0.0)
     """
     _check_resampling(rng, n_resamples, interval)
-    snr = np.asarray(first["snr"], np.float64)
+    snr = np.asarray(snr, np.float64)
     order = np.argsort(snr)
     levels, a, b = snr[order], a[order], b[order]
     from_low = levels >= BANDS[0][0]
     idx = rng.integers(0, a.shape[1], size=(n_resamples, *a.shape))
-    ma = _finite_mean(np.take_along_axis(a[None], idx, axis=2))
-    mb = _finite_mean(np.take_along_axis(b[None], idx, axis=2))
+    ma, mb = _resampled_means(a, idx), _resampled_means(b, idx)
     diff = np.nanmean(mb[:, from_low], axis=1) - np.nanmean(ma[:, from_low], axis=1)
-    tails = ((1 - interval) / 2, (1 + interval) / 2)
-    ta = _thresholds_of_rows(levels, ma, first["bar"])
-    tb = _thresholds_of_rows(levels, mb, first["bar"])
-    measured = (np.nanmean(_finite_mean(b)[from_low]) - np.nanmean(_finite_mean(a)[from_low]))
+    tails = _tails(interval)
+    ta, tb = _thresholds_of_rows(levels, ma, bar), _thresholds_of_rows(levels, mb, bar)
+    measured = np.nanmean(_finite_mean(b)[from_low]) - np.nanmean(_finite_mean(a)[from_low])
     return {"n_resamples": int(n_resamples), "interval_probability": float(interval),
             "difference": float(measured),
             "interval": [float(q) for q in np.quantile(diff, tails)],
@@ -198,9 +198,10 @@ def paired_bootstrap(first, second, a, b, rng, n_resamples=2000, interval=INTERV
 
 
 def cmd_line_parse(iargs=None):
-    inps = create_parser().parse_args(iargs)
+    parser = create_parser()
+    inps = parser.parse_args(iargs)
     if inps.bootstrap < 0:
-        create_parser().error(f"--bootstrap must be >= 0, got {inps.bootstrap}")
+        parser.error(f"--bootstrap must be >= 0, got {inps.bootstrap}")
     return inps
 
 
@@ -229,7 +230,7 @@ def main(iargs=None):
         lacking = [p for p, w in zip((inps.first, inps.second), windows) if w is None]
         print(f"  paired bootstrap skipped: no per-window R2 (window_r2) in {', '.join(lacking)}")
         return 0
-    boot = paired_bootstrap(first, second, *windows, np.random.default_rng(inps.seed),
+    boot = paired_bootstrap(first["snr"], first["bar"], *windows, np.random.default_rng(inps.seed),
                             n_resamples=inps.bootstrap)
     low, high = boot["interval"]
     pct = 100 * boot["interval_probability"]
