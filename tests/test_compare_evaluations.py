@@ -55,7 +55,8 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     assert [line for line in out if "SNR 0.1-0.3:" in line][0].endswith("(0 of 8)")
     assert [line for line in out if "SNR 1-3:" in line][0].endswith("(0 of 8)")
     assert out[-2].endswith("(8 of 33; worse at 9; sign test p = 1)")
-    assert out[-1] == "  R2>=0.6 from SNR: 0.339 / 0.596"
+    shipped_threshold = _tool()._fmt_snr(shipped["threshold_snr"]["network"])   # e.g. "0.518"
+    assert out[-1] == f"  R2>=0.6 from SNR: 0.339 / {shipped_threshold}"
     result = _tool().compare(shipped, better)
     assert result["worse_from_0.1"] == 9 and result["sign_test_p"] == pytest.approx(1.0)
     assert _tool().sign_test(25, 8) == pytest.approx(0.00455, abs=5e-5)
