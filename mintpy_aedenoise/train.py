@@ -91,6 +91,8 @@ class TrainConfig:
         self.widths = tuple(int(w) for w in self.widths)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)
+        if not (len(self.snr_range) == 2 and 0 < self.snr_range[0] <= self.snr_range[1]):
+            raise ValueError(f"snr_range must be (min, max) with 0 < min <= max, got {self.snr_range}")
         if self.normalisation not in SUPPORTED_VERSIONS:
             raise ValueError(f"normalisation must be one of {SUPPORTED_VERSIONS}, got {self.normalisation}")
         if self.level_noise and not (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]):

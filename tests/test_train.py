@@ -252,6 +252,8 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     (["--time-limit", "-5"], "--time-limit must be >= 0"),
     (["--ema", "1"], "--ema must be in [0, 1)"),
     (["--level-noise", "2", "1"], "--level-noise needs 0 < MIN <= MAX"),
+    (["--snr-range", "0", "5"], "--snr-range needs 0 < MIN <= MAX"),
+    (["--snr-range", "5", "0.1"], "--snr-range needs 0 < MIN <= MAX"),
 ])
 def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
     from mintpy_aedenoise.cli.train import main
@@ -260,6 +262,25 @@ def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path)
         main(["--model", "fault", "--out", str(tmp_path / "run"), *args])
     assert exc.value.code != 0 and needle in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_cli_options_reach_the_training_config(tmp_path):
+    from mintpy_aedenoise.cli.train import cmd_line_parse, train_config
+
+    cfg = train_config(cmd_line_parse(["--model", "mogi", "--out", str(tmp_path), "--snr-range", "0.05", "5",
+                                       "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7"]))
+    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed) == ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7)
+    assert train_config(cmd_line_parse(["--model", "fault"])).snr_range == TrainConfig().snr_range
+
+
+def test_training_windows_follow_the_snr_range():
+    cfg = TrainConfig(kind="mogi", batch=64, snr_range=(0.5, 0.6), nan_fraction=0.0, level_noise=())
+    _, y, w = make_batch(np.random.default_rng(0), cfg)
+    wide = make_batch(np.random.default_rng(0), TrainConfig(**{**dataclasses.asdict(cfg), "snr_range": (0.03, 10.0)}))
+    # a narrow SNR band gives windows of similar target variance, so similar loss weights
+    assert np.std(np.log(w[:, 0, 0])) < np.std(np.log(wide[2][:, 0, 0]))
+    with pytest.raises(ValueError, match="snr_range"):
+        TrainConfig(snr_range=(1.0, 0.5))
 
 
 def test_config_refuses_a_zero_checkpoint_interval(tmp_path):

@@ -19,6 +19,9 @@ EXAMPLE = """example:
   # export a moving average of the weights (how fault6 was trained)
   aedenoise_train.py --model fault --out runs/fault6 --steps 16000 --lr 2e-4 --seed 17 --ema 0.999 --init-from mintpy_aedenoise/weights/fault.weights.h5
 
+  # draw the training windows' SNR from 0.05-5 instead of 0.03-10 (how mogi15 was trained)
+  aedenoise_train.py --model mogi --out runs/mogi15 --lr 1e-4 --seed 47 --ema 0.999 --snr-range 0.05 5 --init-from mintpy_aedenoise/weights/mogi.weights.h5
+
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
 """
@@ -57,6 +60,8 @@ def create_parser(subparsers=None):
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
                         help="per-frame level std, in units of the noise std, drawn log-uniformly "
                              "(normalisation 3; default: %(default)s)")
+    parser.add_argument("--snr-range", type=float, nargs=2, default=[0.03, 10.0], metavar=("MIN", "MAX"),
+                        help="SNR of the training windows, drawn log-uniformly (default: %(default)s)")
     parser.add_argument("--level-noise-zero", type=float, default=0.25, metavar="FRACTION",
                         help="fraction of windows without level noise (default: %(default)s)")
     return parser
@@ -74,6 +79,9 @@ def cmd_line_parse(iargs=None):
     lo, hi = inps.level_noise
     if not 0 < lo <= hi:
         parser.error(f"--level-noise needs 0 < MIN <= MAX, got {lo} {hi}")
+    lo, hi = inps.snr_range
+    if not 0 < lo <= hi:
+        parser.error(f"--snr-range needs 0 < MIN <= MAX, got {lo} {hi}")
     if not 0 <= inps.level_noise_zero <= 1:
         parser.error(f"--level-noise-zero must be in [0, 1], got {inps.level_noise_zero}")
     if not 0 <= inps.ema < 1:
@@ -83,16 +91,24 @@ def cmd_line_parse(iargs=None):
     return inps
 
 
-def main(iargs=None):
-    inps = cmd_line_parse(iargs)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from ..train import TrainConfig, train
+def train_config(inps):
+    """The :class:`~mintpy_aedenoise.train.TrainConfig` of parsed options."""
+    from ..train import TrainConfig
 
-    config = TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
+    return TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
                          lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
                          checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
                          normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
-                         level_noise_zero=inps.level_noise_zero, ema=inps.ema)
+                         level_noise_zero=inps.level_noise_zero, ema=inps.ema,
+                         snr_range=tuple(inps.snr_range))
+
+
+def main(iargs=None):
+    inps = cmd_line_parse(iargs)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from ..train import train
+
+    config = train_config(inps)
     path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
