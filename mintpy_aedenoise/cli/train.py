@@ -76,12 +76,9 @@ def cmd_line_parse(iargs=None):
         parser.error(f"--lr must be > 0, got {inps.lr}")
     if inps.time_limit < 0:
         parser.error(f"--time-limit must be >= 0 minutes (0: none), got {inps.time_limit}")
-    lo, hi = inps.level_noise
-    if not 0 < lo <= hi:
-        parser.error(f"--level-noise needs 0 < MIN <= MAX, got {lo} {hi}")
-    lo, hi = inps.snr_range
-    if not 0 < lo <= hi:
-        parser.error(f"--snr-range needs 0 < MIN <= MAX, got {lo} {hi}")
+    for option, (lo, hi) in (("--level-noise", inps.level_noise), ("--snr-range", inps.snr_range)):
+        if not 0 < lo <= hi:
+            parser.error(f"{option} needs 0 < MIN <= MAX, got {lo} {hi}")
     if not 0 <= inps.level_noise_zero <= 1:
         parser.error(f"--level-noise-zero must be in [0, 1], got {inps.level_noise_zero}")
     if not 0 <= inps.ema < 1:
@@ -96,11 +93,11 @@ def train_config(inps):
     from ..train import TrainConfig
 
     return TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
-                         lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
-                         checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
-                         normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
-                         level_noise_zero=inps.level_noise_zero, ema=inps.ema,
-                         snr_range=tuple(inps.snr_range))
+                       lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
+                       checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
+                       normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
+                       level_noise_zero=inps.level_noise_zero, ema=inps.ema,
+                       snr_range=tuple(inps.snr_range))
 
 
 def main(iargs=None):
