@@ -37,7 +37,7 @@ from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
+__all__ = ["ConfigError", "TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,14 @@ VALIDATION_SEED_OFFSET = 10**9
 #: Level-noise ratio of the second validation set of a version-3 run: about a real scene's
 #: (``benchmarks/level_ratio.py`` gives 1.0-2.4 for a reference 10-25 km away).
 VALIDATION_LEVEL_NOISE = 1.0
+
+
+class ConfigError(ValueError):
+    """A :class:`TrainConfig` field out of range; ``field`` names it, so a CLI can name its flag."""
+
+    def __init__(self, field, requirement, value):
+        super().__init__(f"{field} {requirement}, got {value!r}")
+        self.field, self.requirement, self.value = field, requirement, value
 
 
 @dataclass
@@ -81,26 +89,26 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown model kind {self.kind!r}; choose from {KINDS}")
-        if self.steps < 1 or self.batch < 1 or self.checkpoint_every < 1:
-            raise ValueError(f"steps, batch and checkpoint_every must be >= 1, got {self.steps}, {self.batch}, "
-                             f"{self.checkpoint_every}")
-        if not self.lr > 0 or self.time_limit < 0:
-            raise ValueError(f"lr must be > 0 and time_limit >= 0, got {self.lr}, {self.time_limit}")
         self.widths = tuple(int(w) for w in self.widths)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)
-        if not (len(self.snr_range) == 2 and 0 < self.snr_range[0] <= self.snr_range[1]):
-            raise ValueError(f"snr_range must be (min, max) with 0 < min <= max, got {self.snr_range}")
-        if self.normalisation not in SUPPORTED_VERSIONS:
-            raise ValueError(f"normalisation must be one of {SUPPORTED_VERSIONS}, got {self.normalisation}")
-        if self.level_noise and not (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]):
-            raise ValueError(f"level_noise must be () or (min, max) with 0 < min <= max, got {self.level_noise}")
-        if not 0.0 <= self.level_noise_zero <= 1.0:
-            raise ValueError(f"level_noise_zero must be in [0, 1], got {self.level_noise_zero}")
-        if not 0.0 <= self.ema < 1.0:
-            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
+
+        def check(ok, name, requirement):
+            if not ok:
+                raise ConfigError(name, requirement, getattr(self, name))
+
+        check(self.kind in KINDS, "kind", f"must be one of {KINDS}")
+        for name in ("steps", "batch", "checkpoint_every"):
+            check(getattr(self, name) >= 1, name, "must be >= 1")
+        check(self.lr > 0, "lr", "must be > 0")
+        check(self.time_limit >= 0, "time_limit", "must be >= 0 (0: none)")
+        check(len(self.snr_range) == 2 and 0 < self.snr_range[0] <= self.snr_range[1],
+              "snr_range", "needs 0 < min <= max")
+        check(self.normalisation in SUPPORTED_VERSIONS, "normalisation", f"must be one of {SUPPORTED_VERSIONS}")
+        check(not self.level_noise or (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]),
+              "level_noise", "needs 0 < min <= max (or () for none)")
+        check(0.0 <= self.level_noise_zero <= 1.0, "level_noise_zero", "must be in [0, 1]")
+        check(0.0 <= self.ema < 1.0, "ema", "must be in [0, 1)")
 
     @property
     def level_inputs(self):

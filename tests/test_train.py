@@ -245,15 +245,16 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--checkpoint-every", "0"], "--checkpoint-every must be >= 1"),
-    (["--steps", "0"], "--steps, --batch and --checkpoint-every must be >= 1"),
-    (["--batch", "-1"], "--steps, --batch and --checkpoint-every must be >= 1"),
-    (["--lr", "0"], "--lr must be > 0"),
+    (["--checkpoint-every", "0"], "--checkpoint-every must be >= 1, got 0"),
+    (["--steps", "0"], "--steps must be >= 1, got 0"),
+    (["--batch", "-1"], "--batch must be >= 1, got -1"),
+    (["--lr", "0"], "--lr must be > 0, got 0.0"),
     (["--time-limit", "-5"], "--time-limit must be >= 0"),
-    (["--ema", "1"], "--ema must be in [0, 1)"),
-    (["--level-noise", "2", "1"], "--level-noise needs 0 < MIN <= MAX"),
-    (["--snr-range", "0", "5"], "--snr-range needs 0 < MIN <= MAX"),
-    (["--snr-range", "5", "0.1"], "--snr-range needs 0 < MIN <= MAX"),
+    (["--ema", "1"], "--ema must be in [0, 1), got 1.0"),
+    (["--level-noise", "2", "1"], "--level-noise needs 0 < min <= max"),
+    (["--level-noise-zero", "1.5"], "--level-noise-zero must be in [0, 1], got 1.5"),
+    (["--snr-range", "0", "5"], "--snr-range needs 0 < min <= max, got (0.0, 5.0)"),
+    (["--snr-range", "5", "0.1"], "--snr-range needs 0 < min <= max, got (5.0, 0.1)"),
 ])
 def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
     from mintpy_aedenoise.cli.train import main

@@ -67,29 +67,27 @@ def create_parser(subparsers=None):
     return parser
 
 
+#: The flag of each TrainConfig field whose flag is not ``--`` + its name with dashes.
+FLAGS = {"kind": "--model"}
+
+
 def cmd_line_parse(iargs=None):
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
-    if inps.steps < 1 or inps.batch < 1 or inps.checkpoint_every < 1:
-        parser.error("--steps, --batch and --checkpoint-every must be >= 1")
-    if not inps.lr > 0:
-        parser.error(f"--lr must be > 0, got {inps.lr}")
-    if inps.time_limit < 0:
-        parser.error(f"--time-limit must be >= 0 minutes (0: none), got {inps.time_limit}")
-    for option, (lo, hi) in (("--level-noise", inps.level_noise), ("--snr-range", inps.snr_range)):
-        if not 0 < lo <= hi:
-            parser.error(f"{option} needs 0 < MIN <= MAX, got {lo} {hi}")
-    if not 0 <= inps.level_noise_zero <= 1:
-        parser.error(f"--level-noise-zero must be in [0, 1], got {inps.level_noise_zero}")
-    if not 0 <= inps.ema < 1:
-        parser.error(f"--ema must be in [0, 1), got {inps.ema}")
     if inps.out_dir is None:
         inps.out_dir = f"runs/{inps.kind}"
+    from ..train import ConfigError
+
+    try:
+        inps.config = train_config(inps)
+    except ConfigError as err:
+        flag = FLAGS.get(err.field, "--" + err.field.replace("_", "-"))
+        parser.error(f"{flag} {err.requirement}, got {err.value!r}")
     return inps
 
 
 def train_config(inps):
-    """The :class:`~mintpy_aedenoise.train.TrainConfig` of parsed options."""
+    """The :class:`~mintpy_aedenoise.train.TrainConfig` of parsed options (validated there)."""
     from ..train import TrainConfig
 
     return TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
@@ -105,8 +103,7 @@ def main(iargs=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from ..train import train
 
-    config = train_config(inps)
-    path = train(config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
+    path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
 
