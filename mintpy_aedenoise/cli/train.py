@@ -67,10 +67,6 @@ def create_parser(subparsers=None):
     return parser
 
 
-#: The flag of each TrainConfig field whose flag is not ``--`` + its name with dashes.
-FLAGS = {"kind": "--model"}
-
-
 def cmd_line_parse(iargs=None):
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
@@ -81,8 +77,8 @@ def cmd_line_parse(iargs=None):
     try:
         inps.config = train_config(inps)
     except ConfigError as err:
-        flag = FLAGS.get(err.field, "--" + err.field.replace("_", "-"))
-        parser.error(f"{flag} {err.requirement}, got {err.value!r}")
+        # every checked field is set by the flag of the same name (--model has argparse choices)
+        parser.error(f"--{err.field.replace('_', '-')} {err.requirement}, got {err.value!r}")
     return inps
 
 
