@@ -6,9 +6,10 @@ uninterrupted run would. A background thread prepares the next batches while Ten
 trains on the current one.
 
 The loss is the squared error in normalised units, weighted per window by
-``1 / (var(target) + LOSS_EPS)``: this is ``1 - R^2`` for windows well above the noise, so
-that low-SNR windows count as much as loud ones, while ``LOSS_EPS`` stops hopeless windows
-(SNR << 0.1) from dominating.
+``1 / (var(target) + loss_eps)``: this is ``1 - R^2`` for windows well above the noise, so
+that low-SNR windows count as much as loud ones, while ``loss_eps`` (``TrainConfig.loss_eps``,
+default ``LOSS_EPS``) stops hopeless windows (SNR << 0.1) from dominating; a larger value
+weights the windows more by their SNR.
 
 Models with normalisation version 3 (the default) see each frame's window level, and are
 trained with per-frame level noise (``TrainConfig.level_noise``): most windows get a level of
@@ -79,6 +80,8 @@ class TrainConfig:
     level_noise: tuple = (0.1, 5.0)
     #: Fraction of windows with no level noise (the turbulence's zero window mean).
     level_noise_zero: float = 0.25
+    #: Offset of the per-window loss weight ``1 / (var(target) + loss_eps)``, in normalised units.
+    loss_eps: float = LOSS_EPS
     init_from: str = ""
     #: Momentum of the exponential moving average of the weights that is exported (0: export
     #: the optimiser's weights as they are).
@@ -109,6 +112,7 @@ class TrainConfig:
               "level_noise", "needs 0 < min <= max (or () for none)")
         check(0.0 <= self.level_noise_zero <= 1.0, "level_noise_zero", "must be in [0, 1]")
         check(0.0 <= self.ema < 1.0, "ema", "must be in [0, 1)")
+        check(self.loss_eps > 0, "loss_eps", "must be > 0")
 
     @property
     def level_inputs(self):
@@ -152,7 +156,7 @@ def make_batch(rng, config, n=None):
     target = np.concatenate([p.target for p in parts])
     x, scale, _ = normalise_windows(series, dem, version=config.normalisation)
     y = target / np.where(scale > 0, scale, 1.0)[:, None, None]
-    weight = 1.0 / (y.var(axis=(1, 2)) + LOSS_EPS)
+    weight = 1.0 / (y.var(axis=(1, 2)) + config.loss_eps)
     # Keras weights the per-pixel loss: broadcast the window weight to every pixel
     weight = np.broadcast_to((weight / weight.mean())[:, None, None], y.shape)
     return x, y[..., None].astype(np.float32), np.ascontiguousarray(weight, dtype=np.float32)
@@ -490,7 +494,7 @@ def train(config, resume=False, dtype_policy="float32"):
                          "level_noise": {"ratio_range": list(config.level_noise),
                                          "zero_fraction": config.level_noise_zero}
                          if config.uses_level_noise else None,
-                         "loss": f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})",
+                         "loss": f"per-window weighted MSE, weight 1/(var(target)+{config.loss_eps})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
                          "dtype_policy": dtype_policy},
             "validation": metrics,

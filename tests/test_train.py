@@ -13,7 +13,7 @@ import pytest
 
 from mintpy_aedenoise.store import load_model, save_model
 from mintpy_aedenoise.synthetic import generate_windows
-from mintpy_aedenoise.train import TrainConfig, _WeightAverage, make_batch, train, validation_set
+from mintpy_aedenoise.train import LOSS_EPS, TrainConfig, _WeightAverage, make_batch, train, validation_set
 
 
 def _config(tmp_path, steps):
@@ -27,6 +27,7 @@ def test_two_step_training_writes_weights_sidecar_and_checkpoint(tmp_path):
     assert meta["kind"] == "fault" and meta["training"]["samples_seen"] == 8
     assert meta["normalisation_version"] == 3 and meta["model"]["level_inputs"] is True
     assert meta["training"]["level_noise"] == {"ratio_range": [0.1, 5.0], "zero_fraction": 0.25}
+    assert meta["training"]["loss"] == f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})"
     assert "r2_mean" in meta["validation"] and "r2_mean_level1" in meta["validation"]
     assert (tmp_path / "run" / "checkpoint.keras").is_file()
     assert load_model(path).meta["model"]["widths"] == [8, 16]
@@ -255,6 +256,7 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     (["--level-noise-zero", "1.5"], "--level-noise-zero must be in [0, 1], got 1.5"),
     (["--snr-range", "0", "5"], "--snr-range needs 0 < min <= max, got (0.0, 5.0)"),
     (["--snr-range", "5", "0.1"], "--snr-range needs 0 < min <= max, got (5.0, 0.1)"),
+    (["--loss-eps", "0"], "--loss-eps must be > 0, got 0.0"),
 ])
 def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
     from mintpy_aedenoise.cli.train import main
@@ -269,9 +271,26 @@ def test_cli_options_reach_the_training_config(tmp_path):
     from mintpy_aedenoise.cli.train import cmd_line_parse, train_config
 
     cfg = train_config(cmd_line_parse(["--model", "mogi", "--out", str(tmp_path), "--snr-range", "0.05", "5",
-                                       "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7"]))
-    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed) == ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7)
-    assert train_config(cmd_line_parse(["--model", "fault"])).snr_range == TrainConfig().snr_range
+                                       "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7",
+                                       "--loss-eps", "0.05"]))
+    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps) == \
+        ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05)
+    default = train_config(cmd_line_parse(["--model", "fault"]))
+    assert (default.snr_range, default.loss_eps) == (TrainConfig().snr_range, TrainConfig().loss_eps)
+
+
+def test_loss_weights_are_inverse_target_variance_plus_loss_eps():
+    base = dict(kind="fault", batch=32, nan_fraction=0.0, level_noise=())
+    _, y, w = make_batch(np.random.default_rng(5), TrainConfig(**base))
+    expected = 1.0 / (y[..., 0].var(axis=(1, 2)) + LOSS_EPS)
+    np.testing.assert_allclose(w[:, 0, 0], expected / expected.mean(), rtol=1e-5)
+    assert np.all(w == w[:, :1, :1])                 # one weight per window, on every pixel
+    _, y2, w2 = make_batch(np.random.default_rng(5), TrainConfig(**base, loss_eps=1.0))
+    np.testing.assert_array_equal(y2, y)             # the same windows, weighted differently
+    expected = 1.0 / (y[..., 0].var(axis=(1, 2)) + 1.0)
+    np.testing.assert_allclose(w2[:, 0, 0], expected / expected.mean(), rtol=1e-5)
+    # a larger offset counts the quiet (low-SNR) windows less against the loud ones
+    assert w2[:, 0, 0].max() / w2[:, 0, 0].min() < w[:, 0, 0].max() / w[:, 0, 0].min()
 
 
 def test_training_windows_follow_the_snr_range():

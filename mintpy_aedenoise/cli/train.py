@@ -4,6 +4,7 @@ import logging
 import sys
 
 from ..engine.normalise import NORMALISATION_VERSION, SUPPORTED_VERSIONS
+from ..train import LOSS_EPS, ConfigError, TrainConfig, train
 from ._parser import create_argument_parser
 
 EXAMPLE = """example:
@@ -64,6 +65,9 @@ def create_parser(subparsers=None):
                         help="SNR of the training windows, drawn log-uniformly (default: %(default)s)")
     parser.add_argument("--level-noise-zero", type=float, default=0.25, metavar="FRACTION",
                         help="fraction of windows without level noise (default: %(default)s)")
+    parser.add_argument("--loss-eps", type=float, default=LOSS_EPS, metavar="EPS",
+                        help="offset of the per-window loss weight 1/(var(target)+EPS), in\n"
+                             "normalised units; larger values count low-SNR windows less (default: %(default)s)")
     return parser
 
 
@@ -72,8 +76,6 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.out_dir is None:
         inps.out_dir = f"runs/{inps.kind}"
-    from ..train import ConfigError
-
     try:
         inps.config = train_config(inps)
     except ConfigError as err:
@@ -84,21 +86,17 @@ def cmd_line_parse(iargs=None):
 
 def train_config(inps):
     """The :class:`~mintpy_aedenoise.train.TrainConfig` of parsed options (validated there)."""
-    from ..train import TrainConfig
-
     return TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
                        lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
                        checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
                        normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
                        level_noise_zero=inps.level_noise_zero, ema=inps.ema,
-                       snr_range=tuple(inps.snr_range))
+                       snr_range=tuple(inps.snr_range), loss_eps=inps.loss_eps)
 
 
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from ..train import train
-
     path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
     print(f"weights written to {path}")
     return 0
