@@ -20,6 +20,12 @@ With ``TrainConfig.ema`` > 0 the run keeps an exponential moving average of the 
 (Polyak averaging) beside the weights the optimiser updates; the exported weights, and the
 validation logged at each checkpoint, are the average's. ``checkpoint.keras`` holds the
 optimiser's weights and ``ema.npz`` the average, so a resumed run continues the same average.
+
+``<kind>.weights.h5`` is always the last checkpoint's. With ``TrainConfig.keep_best`` (a name
+from :func:`validation_keys`, e.g. ``r2_snr_0.1-10_level1``) the checkpoint with the highest
+value of that validation score so far is also exported, as ``<kind>.best.weights.h5``, its
+sidecar's ``training.selected`` naming the score, its value and the step; the validation
+windows are seeded away from every training batch and from the evaluation benchmark.
 """
 import contextlib
 import json
@@ -38,7 +44,8 @@ from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["ConfigError", "TrainConfig", "make_batch", "train", "validation_set", "warm_start_lineage", "LOSS_EPS"]
+__all__ = ["ConfigError", "TrainConfig", "make_batch", "train", "validation_keys", "validation_set",
+           "warm_start_lineage", "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +93,9 @@ class TrainConfig:
     #: Momentum of the exponential moving average of the weights that is exported (0: export
     #: the optimiser's weights as they are).
     ema: float = 0.0
+    #: Validation score (one of :func:`validation_keys`) by which the best checkpoint is also
+    #: exported, as ``<kind>.best.weights.h5``; "" keeps only the last.
+    keep_best: str = ""
     checkpoint_every: int = 500
     time_limit: float = 0.0
     validation_size: int = 512
@@ -113,6 +123,8 @@ class TrainConfig:
         check(0.0 <= self.level_noise_zero <= 1.0, "level_noise_zero", "must be in [0, 1]")
         check(0.0 <= self.ema < 1.0, "ema", "must be in [0, 1)")
         check(self.loss_eps > 0, "loss_eps", "must be > 0")
+        check(not self.keep_best or self.keep_best in validation_keys(self), "keep_best",
+              f"must be one of {', '.join(validation_keys(self))}")
 
     @property
     def level_inputs(self):
@@ -381,15 +393,28 @@ def _validate(model, val, val_level=None):
     return out
 
 
+#: SNR bands of the validation scores (``r2_snr_<lo>-<hi>``).
+VALIDATION_BANDS = ((0.03, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0))
+
+
+def validation_keys(config):
+    """Names of the validation scores a run of ``config`` logs at each checkpoint."""
+    keys = [f"r2_snr_{lo}-{hi}" for lo, hi in VALIDATION_BANDS] + ["r2_snr_0.1-10", "r2_mean"]
+    if config.uses_level_noise:
+        keys += [k + f"_level{VALIDATION_LEVEL_NOISE:g}" for k in keys]
+    return keys
+
+
 def _validation_scores(model, val):
     from .api import predict_normalised
 
     r2 = r2_per_window(predict_normalised(model, val.series, val.dem, batch_size=128), val.target)
-    bins = [(0.03, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0)]
     out = {}
-    for lo, hi in bins:
+    for lo, hi in VALIDATION_BANDS:
         sel = (val.snr >= lo) & (val.snr < hi)
         out[f"r2_snr_{lo}-{hi}"] = float(np.nanmean(r2[sel])) if sel.any() else None
+    sel = val.snr >= 0.1                 # the evaluation protocol's range, SNR 0.1-10
+    out["r2_snr_0.1-10"] = float(np.nanmean(r2[sel])) if sel.any() else None
     out["r2_mean"] = float(np.nanmean(r2))
     return out
 
@@ -419,6 +444,7 @@ def train(config, resume=False, dtype_policy="float32"):
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
     state_file = os.path.join(config.out_dir, "state.json")
     export = os.path.join(config.out_dir, f"{config.kind}.weights.h5")
+    export_best = os.path.join(config.out_dir, f"{config.kind}.best.weights.h5")
 
     state = {"step": 0, "wall_time": 0.0, "history": []}
     if resume and os.path.isfile(ckpt) and os.path.isfile(state_file):
@@ -473,10 +499,16 @@ def train(config, resume=False, dtype_policy="float32"):
             metrics = {**_validate(model, val, val_level), **raw}
             state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
             state["history"].append({"step": step, "samples": step * config.batch, **metrics})
+            value = metrics.get(config.keep_best) if config.keep_best else None
+            if value is not None and (state.get("best") is None or value > state["best"]["value"]):
+                # written before the state that names it, so the state never names a missing file
+                best = {"metric": config.keep_best, "value": value, "step": step}
+                _export(metrics, export_best, best)
+                state["best"] = best
             write_json_atomic(state_file, state)
             _export(metrics)
 
-    def _export(metrics):
+    def _export(metrics, path=export, selected=None):
         meta = {
             "kind": config.kind,
             "inference": {"n_frames": N_FRAMES, "patch": WINDOW, "overlap": WINDOW // 2},
@@ -496,13 +528,19 @@ def train(config, resume=False, dtype_policy="float32"):
                          if config.uses_level_noise else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{config.loss_eps})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
-                         "dtype_policy": dtype_policy},
+                         "dtype_policy": dtype_policy,
+                         # the best checkpoint by a validation score (--keep-best), or None
+                         "selected": selected},
             "validation": metrics,
             "summary": summary,
         }
-        save_model(model, export, meta)
-        logger.info("checkpoint at step %d: %s", step,
-                    " ".join(f"{k}={v:.3f}" for k, v in metrics.items() if v is not None))
+        save_model(model, path, meta)
+        if selected:
+            logger.info("best %s so far (%.3f) at step %d: %s", selected["metric"], selected["value"],
+                        step, path)
+        else:
+            logger.info("checkpoint at step %d: %s", step,
+                        " ".join(f"{k}={v:.3f}" for k, v in metrics.items() if v is not None))
 
     try:
         while step < config.steps:

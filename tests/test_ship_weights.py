@@ -119,3 +119,18 @@ def test_ship_needs_no_golden_outside_the_package(dest, run_dir, capsys):
     with pytest.raises(SystemExit):
         _tool().main([str(run_dir), "--kind", "mogi", "--weights-dir", str(dest / "weights")])
     assert "give --no-golden" in capsys.readouterr().err
+
+
+def test_ship_best_ships_the_kept_best_checkpoint(dest, tmp_path_factory, run_dir, capsys):
+    kept = tmp_path_factory.mktemp("kept")
+    train(dataclasses.replace(CONFIG, out_dir=str(kept), steps=4, keep_best="r2_mean"))
+    selected = json.loads((kept / "mogi.best.json").read_text())["training"]["selected"]
+    assert _tool().main(_args(kept, dest, "--best")) == 0
+    shipped = dest / "weights" / "mogi.weights.h5"
+    assert file_sha256(shipped) == file_sha256(kept / "mogi.best.weights.h5")
+    assert json.loads((dest / "weights" / "mogi.json").read_text())["training"]["selected"] == selected
+    # a run trained without --keep-best has no best checkpoint to ship
+    with pytest.raises(SystemExit) as err:
+        _tool().main(_args(run_dir, dest, "--best", "--force"))
+    assert err.value.code == 2
+    assert "mogi.best.weights.h5: not found; was" in capsys.readouterr().err

@@ -13,7 +13,8 @@ import pytest
 
 from mintpy_aedenoise.store import load_model, save_model
 from mintpy_aedenoise.synthetic import generate_windows
-from mintpy_aedenoise.train import LOSS_EPS, TrainConfig, _WeightAverage, make_batch, train, validation_set
+from mintpy_aedenoise.train import (LOSS_EPS, ConfigError, TrainConfig, _validation_scores, _WeightAverage, make_batch,
+                                    train, validation_keys, validation_set)
 
 
 def _config(tmp_path, steps):
@@ -46,6 +47,39 @@ def _checkpoint_weights(run):
     from mintpy_aedenoise.model import custom_objects
 
     return keras.models.load_model(run / "checkpoint.keras", custom_objects=custom_objects()).get_weights()
+
+
+def test_keep_best_exports_the_checkpoint_with_the_best_validation_score(tmp_path):
+    config = dataclasses.replace(_config(tmp_path, 8), keep_best="r2_snr_0.1-10_level1", ema=0.9)
+    train(config)
+    run = tmp_path / "run"
+    history = json.loads((run / "state.json").read_text())["history"]
+    scores = [h["r2_snr_0.1-10_level1"] for h in history]
+    best = history[int(np.argmax(scores))]
+    meta = json.loads((run / "fault.best.json").read_text())
+    assert meta["training"]["selected"] == {"metric": "r2_snr_0.1-10_level1", "value": best["r2_snr_0.1-10_level1"],
+                                            "step": best["step"]}
+    assert meta["training"]["samples_seen"] == best["samples"] and meta["validation"] == \
+        {k: v for k, v in best.items() if k not in ("step", "samples")}
+    assert json.loads((run / "state.json").read_text())["best"] == meta["training"]["selected"]
+    # the file holds that checkpoint's (averaged) weights: they score the same again
+    model = load_model(str(run / "fault.best.weights.h5"))
+    again = _validation_scores(model, validation_set(config, 1.0))["r2_snr_0.1-10"]
+    assert again == pytest.approx(best["r2_snr_0.1-10_level1"], abs=1e-5)
+    last = json.loads((run / "fault.json").read_text())["training"]
+    assert last["steps"] == 8 and last["selected"] is None
+
+
+def test_keep_best_needs_a_logged_validation_score():
+    config = TrainConfig(kind="mogi")
+    assert "r2_snr_0.1-10" in validation_keys(config) and "r2_snr_0.1-10_level1" in validation_keys(config)
+    TrainConfig(kind="mogi", keep_best="r2_mean_level1")
+    with pytest.raises(ConfigError, match="keep_best must be one of"):
+        TrainConfig(kind="mogi", keep_best="r2_bogus")
+    # a run without level noise logs no _level1 scores
+    with pytest.raises(ConfigError, match="keep_best"):
+        TrainConfig(kind="mogi", level_noise=(), keep_best="r2_mean_level1")
+    TrainConfig(kind="mogi", level_noise=(), keep_best="r2_mean")
 
 
 def test_without_averaging_the_export_is_the_checkpoint(tmp_path):
@@ -257,6 +291,7 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     (["--snr-range", "0", "5"], "--snr-range needs 0 < min <= max, got (0.0, 5.0)"),
     (["--snr-range", "5", "0.1"], "--snr-range needs 0 < min <= max, got (5.0, 0.1)"),
     (["--loss-eps", "0"], "--loss-eps must be > 0, got 0.0"),
+    (["--keep-best", "r2"], "--keep-best must be one of r2_snr_0.03-0.1,"),
 ])
 def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
     from mintpy_aedenoise.cli.train import main
@@ -272,11 +307,12 @@ def test_cli_options_reach_the_training_config(tmp_path):
 
     cfg = train_config(cmd_line_parse(["--model", "mogi", "--out", str(tmp_path), "--snr-range", "0.05", "5",
                                        "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7",
-                                       "--loss-eps", "0.05"]))
-    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps) == \
-        ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05)
+                                       "--loss-eps", "0.05", "--keep-best", "r2_mean_level1"]))
+    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps, cfg.keep_best) == \
+        ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05, "r2_mean_level1")
     default = train_config(cmd_line_parse(["--model", "fault"]))
-    assert (default.snr_range, default.loss_eps) == (TrainConfig().snr_range, TrainConfig().loss_eps)
+    assert (default.snr_range, default.loss_eps, default.keep_best) == \
+        (TrainConfig().snr_range, TrainConfig().loss_eps, "")
 
 
 def test_loss_weights_are_inverse_target_variance_plus_loss_eps():

@@ -7,7 +7,9 @@ The steps, in the order that matters:
 
 1. check that the run's weights load with this package (sidecar, normalisation version), were
    trained on ``kind`` windows, and that the run finished its schedule (``--allow-partial``
-   ships a stopped run);
+   ships a stopped run); ``--best`` ships ``<kind>.best.weights.h5``, the checkpoint a
+   ``--keep-best`` run chose by its validation score, and reads the run's progress from the
+   last checkpoint's sidecar;
 2. copy ``<kind>.weights.h5`` and ``<kind>.json`` into a staging folder next to the shipped
    weights, and check that the copies are the pair read in step 1 (a run still writing
    checkpoints could otherwise mix the weights of one step with the sidecar of another);
@@ -38,6 +40,7 @@ KINDS = ("fault", "mogi")
 EXAMPLE = """example:
   python tools/ship_weights.py runs/mogi5 --kind mogi
   python tools/ship_weights.py runs/fault5 --kind fault --allow-partial
+  python tools/ship_weights.py runs/mogi18 --kind mogi --best
 """
 
 
@@ -50,6 +53,9 @@ def create_parser():
     parser.add_argument("--kind", required=True, choices=KINDS, help="model to replace")
     parser.add_argument("--allow-partial", dest="allow_partial", action="store_true",
                         help="ship a run that stopped before the end of its schedule")
+    parser.add_argument("--best", action="store_true",
+                        help="ship <kind>.best.weights.h5, the run's best checkpoint by its\n"
+                             "--keep-best validation score, instead of the last")
     parser.add_argument("--force", action="store_true",
                         help="ship even if the package already holds these weights")
     parser.add_argument("--weights-dir", dest="weights_dir", default=PACKAGE_WEIGHTS,
@@ -69,10 +75,17 @@ def cmd_line_parse(iargs=None):
 
     parser = create_parser()
     inps = parser.parse_args(args=iargs)
-    inps.weights_file = os.path.join(inps.run_dir, f"{inps.kind}.weights.h5")
-    for path in (inps.weights_file, sidecar_path(inps.weights_file)):
-        if not os.path.isfile(path):
-            parser.error(f"{path}: not found; is {inps.run_dir} a training run of a {inps.kind} model?")
+    # the last checkpoint's pair tells how far the run got; --best ships the best checkpoint's
+    inps.last_file = os.path.join(inps.run_dir, f"{inps.kind}.weights.h5")
+    inps.weights_file = (os.path.join(inps.run_dir, f"{inps.kind}.best.weights.h5") if inps.best
+                         else inps.last_file)
+    pairs = [(inps.last_file, f"is {inps.run_dir} a training run of a {inps.kind} model?")]
+    if inps.best:
+        pairs.append((inps.weights_file, f"was {inps.run_dir} trained with --keep-best?"))
+    for weights, hint in pairs:
+        for path in (weights, sidecar_path(weights)):
+            if not os.path.isfile(path):
+                parser.error(f"{path}: not found; {hint}")
     for folder in (inps.weights_dir, inps.figures_dir):
         if not os.path.isdir(folder):
             parser.error(f"{folder}: destination folder does not exist")
@@ -91,12 +104,19 @@ def cmd_line_parse(iargs=None):
 
 def _check_run(inps, meta):
     """Refuse weights of another kind, or of a run that has not finished its schedule."""
-    from mintpy_aedenoise.store import sidecar_path
+    from mintpy_aedenoise.store import ModelLoadError, read_sidecar, sidecar_path
 
     side = sidecar_path(inps.weights_file)
     if meta.get("kind") != inps.kind:
         inps.parser.error(f"{side}: trained on {meta.get('kind')!r} windows, not {inps.kind!r}")
-    training = meta.get("training", {})
+    if inps.best and not meta.get("training", {}).get("selected"):
+        inps.parser.error(f"{side}: not a best checkpoint (no training.selected)")
+    # a best checkpoint is chosen among all the run's checkpoints: the last one says how far it got
+    side = sidecar_path(inps.last_file)
+    try:
+        training = (read_sidecar(inps.last_file) if inps.best else meta).get("training", {})
+    except ModelLoadError as err:
+        inps.parser.error(str(err))
     done, planned = training.get("steps"), training.get("lr_schedule", {}).get("total_steps")
     if done is not None and planned is not None and done < planned and not inps.allow_partial:
         inps.parser.error(f"{side}: the run is at step {done} of {planned} (stopped early or still "

@@ -23,6 +23,10 @@ EXAMPLE = """example:
   # draw the training windows' SNR from 0.05-5 instead of 0.03-10 (how mogi15 was trained)
   aedenoise_train.py --model mogi --out runs/mogi15 --lr 1e-4 --seed 47 --ema 0.999 --snr-range 0.05 5 --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
+  # weight the loss by SNR more (offset 0.05) and also keep the checkpoint with the best
+  # validation score over SNR 0.1-10 with realistic frame levels (how mogi18 was trained)
+  aedenoise_train.py --model mogi --out runs/mogi18 --lr 1e-4 --seed 71 --ema 0.999 --loss-eps 0.05 --keep-best r2_snr_0.1-10_level1 --init-from mintpy_aedenoise/weights/mogi.weights.h5
+
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
 """
@@ -68,6 +72,9 @@ def create_parser(subparsers=None):
     parser.add_argument("--loss-eps", type=float, default=LOSS_EPS, metavar="EPS",
                         help="offset of the per-window loss weight 1/(var(target)+EPS), in\n"
                              "normalised units; larger values count low-SNR windows less (default: %(default)s)")
+    parser.add_argument("--keep-best", dest="keep_best", default="", metavar="SCORE",
+                        help="also export the checkpoint with the highest validation SCORE as\n"
+                             "<kind>.best.weights.h5, e.g. r2_snr_0.1-10_level1 (default: last only)")
     return parser
 
 
@@ -91,7 +98,8 @@ def train_config(inps):
                        checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
                        normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
                        level_noise_zero=inps.level_noise_zero, ema=inps.ema,
-                       snr_range=tuple(inps.snr_range), loss_eps=inps.loss_eps)
+                       snr_range=tuple(inps.snr_range), loss_eps=inps.loss_eps,
+                       keep_best=inps.keep_best)
 
 
 def main(iargs=None):
