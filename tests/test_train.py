@@ -70,6 +70,19 @@ def test_keep_best_exports_the_checkpoint_with_the_best_validation_score(tmp_pat
     assert last["steps"] == 8 and last["selected"] is None
 
 
+def test_a_resumed_run_keeps_the_best_checkpoint_it_had(tmp_path):
+    config = dataclasses.replace(_config(tmp_path, 2), keep_best="r2_mean")
+    train(config)
+    run = tmp_path / "run"
+    state = json.loads((run / "state.json").read_text())
+    digest = hashlib.sha256((run / "fault.best.weights.h5").read_bytes()).hexdigest()
+    state["best"]["value"] = 1e9              # no later checkpoint can beat this one
+    (run / "state.json").write_text(json.dumps(state))
+    train(dataclasses.replace(config, steps=4), resume=True)
+    assert json.loads((run / "state.json").read_text())["best"] == state["best"]
+    assert hashlib.sha256((run / "fault.best.weights.h5").read_bytes()).hexdigest() == digest
+
+
 def test_keep_best_needs_a_logged_validation_score():
     config = TrainConfig(kind="mogi")
     assert "r2_snr_0.1-10" in validation_keys(config) and "r2_snr_0.1-10_level1" in validation_keys(config)
