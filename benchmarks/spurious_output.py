@@ -66,9 +66,11 @@ def main(iargs=None):
 
     print(f"SNR {inps.snr:g}, {inps.windows} windows, seed {inps.seed}: RMS(misfit) / RMS(input "
           "without frame means), median and 90th percentile")
-    for name in ["naive"] + inps.model:
-        model = None if name == "naive" else load_model(name)
-        kind = inps.kind or (model.meta["kind"] if model else load_model(inps.model[0]).meta["kind"])
+    models = {name: load_model(name) for name in inps.model}
+    # the naive difference on the windows of the first model's kind
+    rows = [("naive", None, inps.kind or models[inps.model[0]].meta["kind"])]
+    rows += [(name, m, inps.kind or m.meta["kind"]) for name, m in models.items()]
+    for name, model, kind in rows:
         for r in inps.level_noise:
             # the same windows for every model and level ratio; the levels are drawn last
             rng = np.random.default_rng(inps.seed)

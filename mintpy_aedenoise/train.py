@@ -55,6 +55,8 @@ VALIDATION_SEED_OFFSET = 10**9
 #: Level-noise ratio of the second validation set of a version-3 run: about a real scene's
 #: (``benchmarks/level_ratio.py`` gives 1.0-2.4 for a reference 10-25 km away).
 VALIDATION_LEVEL_NOISE = 1.0
+#: Suffix of the validation keys scored on the windows with levels (``r2_mean_level1``).
+VALIDATION_LEVEL_SUFFIX = f"_level{VALIDATION_LEVEL_NOISE:g}"
 
 
 class ConfigError(ValueError):
@@ -388,8 +390,7 @@ def _validate(model, val, val_level=None):
     ``_level<r>`` (``_level1``), for the windows with levels r = :data:`VALIDATION_LEVEL_NOISE`."""
     out = _validation_scores(model, val)
     if val_level is not None:
-        suffix = f"_level{VALIDATION_LEVEL_NOISE:g}"
-        out.update({k + suffix: v for k, v in _validation_scores(model, val_level).items()})
+        out.update({k + VALIDATION_LEVEL_SUFFIX: v for k, v in _validation_scores(model, val_level).items()})
     return out
 
 
@@ -401,7 +402,7 @@ def validation_keys(config):
     """Names of the validation scores a run of ``config`` logs at each checkpoint."""
     keys = [f"r2_snr_{lo}-{hi}" for lo, hi in VALIDATION_BANDS] + ["r2_snr_0.1-10", "r2_mean"]
     if config.uses_level_noise:
-        keys += [k + f"_level{VALIDATION_LEVEL_NOISE:g}" for k in keys]
+        keys += [k + VALIDATION_LEVEL_SUFFIX for k in keys]
     return keys
 
 
