@@ -420,7 +420,7 @@ def _validation_scores(model, val):
     return out
 
 
-def train(config, resume=False, dtype_policy="float32"):
+def train(config, resume=False, dtype_policy="float32", jit_compile=False):
     """Train (or resume) a model; returns the path of the exported weights.
 
     Parameters
@@ -431,6 +431,10 @@ def train(config, resume=False, dtype_policy="float32"):
         Continue from ``out_dir/checkpoint.keras`` if it exists.
     dtype_policy : str
         Keras dtype policy used for training.
+    jit_compile : bool
+        Compile the training step with XLA. Keras leaves XLA off on a machine without a GPU; on
+        the project's 2-core CPUs it trains faster with it (docs/performance.md). A run-time
+        option like ``dtype_policy``: a resumed run may change it, and the sidecar records it.
 
     Returns
     -------
@@ -464,6 +468,7 @@ def train(config, resume=False, dtype_policy="float32"):
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
+    model.jit_compile = bool(jit_compile)    # read when the first step builds the train function
     slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, _hardware()["gpus"], _cpu_flags())
     if slow:
         logger.warning(slow)
@@ -529,7 +534,7 @@ def train(config, resume=False, dtype_policy="float32"):
                          if config.uses_level_noise else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{config.loss_eps})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
-                         "dtype_policy": dtype_policy,
+                         "dtype_policy": dtype_policy, "jit_compile": bool(jit_compile),
                          # the best checkpoint by a validation score (--keep-best), or None
                          "selected": selected},
             "validation": metrics,

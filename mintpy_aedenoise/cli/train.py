@@ -60,6 +60,9 @@ def create_parser(subparsers=None):
                              "momentum, e.g. 0.999; 0 exports the last weights (default: %(default)s)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16 (a GPU, or a CPU with AVX-512 BF16\n"
                              "or AMX; elsewhere it is several times slower than float32)")
+    parser.add_argument("--jit", action="store_true",
+                        help="compile the training step with XLA (Keras leaves it off without a GPU;\n"
+                             "faster on a CPU too, see docs/performance.md)")
     parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
@@ -105,7 +108,8 @@ def train_config(inps):
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32")
+    path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32",
+                 jit_compile=inps.jit)
     print(f"weights written to {path}")
     return 0
 
