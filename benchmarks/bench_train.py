@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Training-step throughput of the shipped network, with and without XLA.
+
+Builds the version-3 network of the shipped models (804,626 parameters), makes a few training
+batches once (so the synthetic generator is not timed), then times ``train_on_batch`` for
+``--seconds`` in each mode, alternating the modes over ``--rounds`` rounds (a fresh model and
+optimiser per mode, compiled once). Prints one line per round and mode, then the median rate of
+each mode and their ratio:
+
+    python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64]
+
+Run it with nothing else on the machine: on 2 cores a training run or a test beside it halves
+both.
+"""
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+
+def _rate(model, batches, seconds):
+    for x, y, w in batches[:2]:                      # trace and compile outside the timing
+        model.train_on_batch(x, y, sample_weight=w)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        x, y, w = batches[n % len(batches)]
+        model.train_on_batch(x, y, sample_weight=w)
+        n += 1
+    return n * len(batches[0][0]) / (time.perf_counter() - t0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", type=float, default=40.0, help="timed seconds per mode and round")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--batch", type=int, default=64)
+    a = p.parse_args()
+
+    import keras
+
+    from mintpy_aedenoise.model import build_model
+    from mintpy_aedenoise.train import TrainConfig, _hardware, make_batch
+
+    config = TrainConfig(kind="fault", batch=a.batch)
+    batches = [make_batch(np.random.default_rng([0, i]), config) for i in range(4)]
+    print(f"hardware: {_hardware()}")
+    rates = {False: [], True: []}
+    for r in range(a.rounds):
+        for jit in (False, True):
+            model = build_model(size=(40, 40), level_inputs=True, seed=0)
+            model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")
+            model.jit_compile = jit
+            rates[jit].append(_rate(model, batches, a.seconds))
+            print(f"round {r} jit_compile={jit}: {rates[jit][-1]:.1f} windows/s")
+    plain, xla = (float(np.median(rates[k])) for k in (False, True))
+    print(f"training step, batch {a.batch}, {model.count_params()} parameters: "
+          f"{plain:.1f} windows/s without XLA, {xla:.1f} with (--jit), x{xla / plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()
