@@ -432,8 +432,8 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=False):
     dtype_policy : str
         Keras dtype policy used for training.
     jit_compile : bool
-        Compile the training step with XLA. Keras leaves XLA off on a machine without a GPU; on
-        the project's 2-core CPUs it trains faster with it (docs/performance.md). A run-time
+        Compile the training step with XLA, which Keras leaves off on a machine without a GPU
+        (on a 2-core AVX2 CPU it made no measurable difference, docs/performance.md). A run-time
         option like ``dtype_policy``: a resumed run may change it, and the sidecar records it.
 
     Returns

@@ -62,7 +62,7 @@ def create_parser(subparsers=None):
                              "or AMX; elsewhere it is several times slower than float32)")
     parser.add_argument("--jit", action="store_true",
                         help="compile the training step with XLA (Keras leaves it off without a GPU;\n"
-                             "faster on a CPU too, see docs/performance.md)")
+                             "no measurable gain on a 2-core AVX2 CPU, docs/performance.md)")
     parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
