@@ -420,7 +420,7 @@ def _validation_scores(model, val):
     return out
 
 
-def train(config, resume=False, dtype_policy="float32", jit_compile=False):
+def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     """Train (or resume) a model; returns the path of the exported weights.
 
     Parameters
@@ -431,10 +431,11 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=False):
         Continue from ``out_dir/checkpoint.keras`` if it exists.
     dtype_policy : str
         Keras dtype policy used for training.
-    jit_compile : bool
-        Compile the training step with XLA, which Keras leaves off on a machine without a GPU
-        (on a 2-core AVX2 CPU it made no measurable difference, docs/performance.md). A run-time
-        option like ``dtype_policy``: a resumed run may change it, and the sidecar records it.
+    jit_compile : bool or None
+        Compile the training step with XLA (True) or not (False); None leaves Keras's own choice,
+        on with a GPU and off without one (on a 2-core AVX2 CPU XLA made no measurable
+        difference, docs/performance.md). A run-time option like ``dtype_policy``: a resumed run
+        may change it, and the sidecar records what was used.
 
     Returns
     -------
@@ -468,7 +469,8 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=False):
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
-    model.jit_compile = bool(jit_compile)    # read when the first step builds the train function
+    if jit_compile is not None:              # read when the first step builds the train function
+        model.jit_compile = jit_compile
     slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, _hardware()["gpus"], _cpu_flags())
     if slow:
         logger.warning(slow)
@@ -534,7 +536,7 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=False):
                          if config.uses_level_noise else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{config.loss_eps})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
-                         "dtype_policy": dtype_policy, "jit_compile": bool(jit_compile),
+                         "dtype_policy": dtype_policy, "jit_compile": bool(model.jit_compile),
                          # the best checkpoint by a validation score (--keep-best), or None
                          "selected": selected},
             "validation": metrics,
