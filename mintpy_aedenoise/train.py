@@ -22,7 +22,8 @@ validation logged at each checkpoint, are the average's. ``checkpoint.keras`` ho
 optimiser's weights and ``ema.npz`` the average, so a resumed run continues the same average.
 
 ``<kind>.weights.h5`` is always the last checkpoint's. With ``TrainConfig.keep_best`` (a name
-from :func:`validation_keys`, e.g. ``r2_snr_0.1-10_level1``) the checkpoint with the highest
+from :func:`validation_keys`, e.g. ``r2_snr_0.1-10_level1``, or ``r2_snr_0.1-10_combined``, the
+mean of that and ``r2_snr_0.1-10``) the checkpoint with the highest
 value of that validation score so far is also exported, as ``<kind>.best.weights.h5``, its
 sidecar's ``training.selected`` naming the score, its value and the step; the validation
 windows are seeded away from every training batch and from the evaluation benchmark.
@@ -57,6 +58,9 @@ VALIDATION_SEED_OFFSET = 10**9
 VALIDATION_LEVEL_NOISE = 1.0
 #: Suffix of the validation keys scored on the windows with levels (``r2_mean_level1``).
 VALIDATION_LEVEL_SUFFIX = f"_level{VALIDATION_LEVEL_NOISE:g}"
+#: Key of the score that weighs clean and realistic levels together: the mean of
+#: ``r2_snr_0.1-10`` and ``r2_snr_0.1-10_level1`` (logged by runs with level noise).
+VALIDATION_COMBINED = "r2_snr_0.1-10_combined"
 
 
 class ConfigError(ValueError):
@@ -387,10 +391,13 @@ class _WeightAverage:
 
 def _validate(model, val, val_level=None):
     """R2 of the validation windows by SNR band; with ``val_level`` the same keys again, suffixed
-    ``_level<r>`` (``_level1``), for the windows with levels r = :data:`VALIDATION_LEVEL_NOISE`."""
+    ``_level<r>`` (``_level1``), for the windows with levels r = :data:`VALIDATION_LEVEL_NOISE`,
+    and their mean over SNR 0.1-10 as :data:`VALIDATION_COMBINED`."""
     out = _validation_scores(model, val)
     if val_level is not None:
         out.update({k + VALIDATION_LEVEL_SUFFIX: v for k, v in _validation_scores(model, val_level).items()})
+        pair = (out["r2_snr_0.1-10"], out["r2_snr_0.1-10" + VALIDATION_LEVEL_SUFFIX])
+        out[VALIDATION_COMBINED] = None if None in pair else (pair[0] + pair[1]) / 2
     return out
 
 
@@ -402,7 +409,7 @@ def validation_keys(config):
     """Names of the validation scores a run of ``config`` logs at each checkpoint."""
     keys = [f"r2_snr_{lo}-{hi}" for lo, hi in VALIDATION_BANDS] + ["r2_snr_0.1-10", "r2_mean"]
     if config.uses_level_noise:
-        keys += [k + VALIDATION_LEVEL_SUFFIX for k in keys]
+        keys += [k + VALIDATION_LEVEL_SUFFIX for k in keys] + [VALIDATION_COMBINED]
     return keys
 
 

@@ -77,6 +77,9 @@ def test_keep_best_exports_the_checkpoint_with_the_best_validation_score(tmp_pat
     assert again == pytest.approx(best["r2_snr_0.1-10_level1"], abs=1e-5)
     last = json.loads((run / "fault.json").read_text())["training"]
     assert last["steps"] == 8 and last["selected"] is None
+    # the combined score is the mean of the clean and the realistic-level scores, at every checkpoint
+    for h in history:
+        assert h["r2_snr_0.1-10_combined"] == pytest.approx((h["r2_snr_0.1-10"] + h["r2_snr_0.1-10_level1"]) / 2)
 
 
 def test_a_resumed_run_keeps_the_best_checkpoint_it_had(tmp_path):
@@ -96,6 +99,7 @@ def test_keep_best_needs_a_logged_validation_score():
     config = TrainConfig(kind="mogi")
     assert "r2_snr_0.1-10" in validation_keys(config) and "r2_snr_0.1-10_level1" in validation_keys(config)
     TrainConfig(kind="mogi", keep_best="r2_mean_level1")
+    TrainConfig(kind="mogi", keep_best="r2_snr_0.1-10_combined")
     with pytest.raises(ConfigError, match="keep_best must be one of"):
         TrainConfig(kind="mogi", keep_best="r2_bogus")
     # a run without level noise logs no _level1 scores

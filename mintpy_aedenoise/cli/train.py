@@ -81,7 +81,8 @@ def create_parser(subparsers=None):
                              "normalised units; larger values count low-SNR windows less (default: %(default)s)")
     parser.add_argument("--keep-best", dest="keep_best", default="", metavar="SCORE",
                         help="also export the checkpoint with the highest validation SCORE as\n"
-                             "<kind>.best.weights.h5, e.g. r2_snr_0.1-10_level1 (default: last only)")
+                             "<kind>.best.weights.h5, e.g. r2_snr_0.1-10_level1, or r2_snr_0.1-10_combined\n"
+                             "(the mean of r2_snr_0.1-10 and r2_snr_0.1-10_level1) (default: last only)")
     return parser
 
 
