@@ -58,9 +58,11 @@ VALIDATION_SEED_OFFSET = 10**9
 VALIDATION_LEVEL_NOISE = 1.0
 #: Suffix of the validation keys scored on the windows with levels (``r2_mean_level1``).
 VALIDATION_LEVEL_SUFFIX = f"_level{VALIDATION_LEVEL_NOISE:g}"
+#: Key of the validation score over the evaluation protocol's range, SNR 0.1-10.
+VALIDATION_PROTOCOL = "r2_snr_0.1-10"
 #: Key of the score that weighs clean and realistic levels together: the mean of
 #: ``r2_snr_0.1-10`` and ``r2_snr_0.1-10_level1`` (logged by runs with level noise).
-VALIDATION_COMBINED = "r2_snr_0.1-10_combined"
+VALIDATION_COMBINED = VALIDATION_PROTOCOL + "_combined"
 
 
 class ConfigError(ValueError):
@@ -396,7 +398,7 @@ def _validate(model, val, val_level=None):
     out = _validation_scores(model, val)
     if val_level is not None:
         out.update({k + VALIDATION_LEVEL_SUFFIX: v for k, v in _validation_scores(model, val_level).items()})
-        pair = (out["r2_snr_0.1-10"], out["r2_snr_0.1-10" + VALIDATION_LEVEL_SUFFIX])
+        pair = (out[VALIDATION_PROTOCOL], out[VALIDATION_PROTOCOL + VALIDATION_LEVEL_SUFFIX])
         out[VALIDATION_COMBINED] = None if None in pair else (pair[0] + pair[1]) / 2
     return out
 
@@ -407,7 +409,7 @@ VALIDATION_BANDS = ((0.03, 0.1), (0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0)
 
 def validation_keys(config):
     """Names of the validation scores a run of ``config`` logs at each checkpoint."""
-    keys = [f"r2_snr_{lo}-{hi}" for lo, hi in VALIDATION_BANDS] + ["r2_snr_0.1-10", "r2_mean"]
+    keys = [f"r2_snr_{lo}-{hi}" for lo, hi in VALIDATION_BANDS] + [VALIDATION_PROTOCOL, "r2_mean"]
     if config.uses_level_noise:
         keys += [k + VALIDATION_LEVEL_SUFFIX for k in keys] + [VALIDATION_COMBINED]
     return keys
@@ -422,7 +424,7 @@ def _validation_scores(model, val):
         sel = (val.snr >= lo) & (val.snr < hi)
         out[f"r2_snr_{lo}-{hi}"] = float(np.nanmean(r2[sel])) if sel.any() else None
     sel = val.snr >= 0.1                 # the evaluation protocol's range, SNR 0.1-10
-    out["r2_snr_0.1-10"] = float(np.nanmean(r2[sel])) if sel.any() else None
+    out[VALIDATION_PROTOCOL] = float(np.nanmean(r2[sel])) if sel.any() else None
     out["r2_mean"] = float(np.nanmean(r2))
     return out
 
