@@ -50,7 +50,7 @@ _NONE = ("no", "none")
 
 
 def _resolve(path, work_dir):
-    """Absolute path; relative paths are relative to ``work_dir`` (the MintPy work directory)."""
+    """Absolute path; relative paths are relative to ``work_dir`` (the time-series file's folder)."""
     return os.path.abspath(os.path.join(work_dir, path))
 
 
@@ -193,7 +193,8 @@ _TEMPLATE_HEADER = """\
 ## consecutive acquisitions its cumulative deformation to outFile:
 ##   smallbaselineApp_ae.py <custom_template>                        # runs if enable = yes
 ##   smallbaselineApp_ae.py <custom_template> --dostep denoise_ae    # runs whatever enable says
-## Relative paths are relative to the MintPy work directory.
+## Relative paths are relative to the folder of the time-series file: the MintPy work
+## directory, or geo/ for aedenoise.py geo/geo_timeseries*.h5.
 """
 
 
