@@ -553,8 +553,9 @@ def is_up_to_date(out_files, in_files, fprint):
     """Update mode: whether the outputs can be kept.
 
     MintPy's ``ut.run_or_skip`` decides first (the outputs exist, are readable and are newer
-    than the inputs; an unreadable output is removed), then the ``AE_FINGERPRINT`` stored in
-    every output must equal ``fprint``.
+    than the inputs), then the ``AE_FINGERPRINT`` stored in every output must equal ``fprint``.
+    An unreadable output means run; it is left in place (``ut.run_or_skip`` would delete it,
+    so its readability check is off), and only a successful run replaces it.
 
     Parameters
     ----------
@@ -573,7 +574,7 @@ def is_up_to_date(out_files, in_files, fprint):
     from mintpy.utils import readfile, utils as ut
 
     if ut.run_or_skip(out_file=list(out_files), in_file=[f for f in in_files if f],
-                      print_msg=False) == "run":
+                      readable=False, print_msg=False) == "run":
         return False
     try:
         return all(readfile.read_attribute(f).get("AE_FINGERPRINT") == fprint for f in out_files)

@@ -76,6 +76,40 @@ def test_fewer_than_9_dates(inputs, capsys, ae_dataset, tmp_path):
     _nothing_written(inputs)
 
 
+def _no_data_series(scene, path):
+    """The scene's time series with every value NaN."""
+    return _write(path, {"timeseries": np.full_like(scene.timeseries, np.nan),
+                         "date": np.array(scene.dates, np.bytes_), "bperp": scene.bperp},
+                  "timeseries", (50, 60), {"REF_DATE": scene.dates[0]})
+
+
+def test_time_series_without_data(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    empty = _no_data_series(scene, tmp_path / "timeseries_ERA5.h5")
+    _fails(_args(inputs, ts=empty), capsys, empty, "no pixel with data", "nothing to denoise")
+    _nothing_written(inputs)
+
+
+def test_mask_without_a_pixel_with_data(inputs, capsys, tmp_path):
+    mask = _write(tmp_path / "maskTempCoh.h5", {"mask": np.zeros((50, 60), bool)}, "mask", (50, 60))
+    with pytest.warns(RuntimeWarning, match="reference pixel"):     # masked too, before the error
+        _fails(_args(inputs, **{"-m": mask}), capsys, inputs["timeseries"], f"no pixel with data inside the mask {mask}")
+    _nothing_written(inputs)
+
+
+def test_failed_run_keeps_an_unreadable_output_in_update_mode(inputs, capsys, ae_dataset, tmp_path):
+    """MintPy's run_or_skip deletes an output it cannot read; a failing run must leave it alone."""
+    scene, _ = ae_dataset
+    out = inputs["out_dir"] / "deformation_ae.h5"
+    out.write_bytes(b"not HDF5")
+    empty = _no_data_series(scene, tmp_path / "timeseries_ERA5.h5")
+    _fails(_args(inputs, ts=empty), capsys, "no pixel with data")
+    assert out.read_bytes() == b"not HDF5" and sorted(inputs["out_dir"].iterdir()) == [out]
+    assert main(_args(inputs)) == 0                                   # a good run replaces it
+    with h5py.File(out, "r") as f:
+        assert f["timeseries"].shape == (len(scene.dates) - 8, 50, 60)
+
+
 def test_reference_pixel_outside_the_image_is_a_warning_and_no_reference(inputs, caplog, ae_dataset, tmp_path):
     """subset.py shifts REF_Y/REF_X without a range check: such a file is denoised, unreferenced."""
     scene, _ = ae_dataset
