@@ -174,9 +174,9 @@ def run(config):
         strips.sort(key=lambda strip: not reference.in_rows(strip.row_start, strip.row_stop))
         n_finite = 0
         for i, strip in enumerate(strips):
-            n_finite += _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file, has_height=has_height,
-                           mask_file=cfg.mask_file, length=length, patch=patch, overlap=cfg.overlap,
-                           batch_size=cfg.batch_size)
+            n_finite += _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file,
+                                       has_height=has_height, mask_file=cfg.mask_file, length=length,
+                                       patch=patch, overlap=cfg.overlap, batch_size=cfg.batch_size)
             elapsed = time.time() - t_start
             logger.info("strip %d/%d (rows %d-%d) done, %.1f s elapsed, ETA %.0f s", i + 1, len(strips),
                         strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))

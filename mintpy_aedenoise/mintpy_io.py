@@ -552,10 +552,10 @@ def fingerprint(files, options):
 def is_up_to_date(out_files, in_files, fprint):
     """Update mode: whether the outputs can be kept.
 
-    MintPy's ``ut.run_or_skip`` decides first (the outputs exist, are readable and are newer
-    than the inputs), then the ``AE_FINGERPRINT`` stored in every output must equal ``fprint``.
-    An unreadable output means run; it is left in place (``ut.run_or_skip`` would delete it,
-    so its readability check is off), and only a successful run replaces it.
+    MintPy's ``ut.run_or_skip`` decides first (the outputs exist and are newer than the inputs),
+    then every output must be readable and its ``AE_FINGERPRINT`` equal ``fprint``. An unreadable
+    output means run; it is left in place (``ut.run_or_skip`` would delete it, so its readability
+    check is off), and only a successful run replaces it.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ from ._parser import create_argument_parser
 logger = logging.getLogger(__name__)
 
 EXAMPLE = """example:
-  # benchmark the shipped fault model (50 SNR levels x 64 windows, about 40 s on 2 cores)
+  # benchmark the shipped fault model (50 SNR levels x 64 windows, about 55 s on 2 cores)
   aedenoise_evaluate.py --model fault
 
   # a freshly trained model, with figure and JSON, and record the summary in its sidecar
