@@ -172,15 +172,15 @@ def run(config):
         strips = list(iter_blocks(ts.shape, (cfg.tile_rows, ts.width)))
         reference = _Reference(ts.ref_yx, n_maps, ts.path)
         strips.sort(key=lambda strip: not reference.in_rows(strip.row_start, strip.row_stop))
-        n_finite = 0
+        has_data = False
         for i, strip in enumerate(strips):
-            n_finite += _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file,
+            has_data |= _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file,
                                        has_height=has_height, mask_file=cfg.mask_file, length=length,
                                        patch=patch, overlap=cfg.overlap, batch_size=cfg.batch_size)
             elapsed = time.time() - t_start
             logger.info("strip %d/%d (rows %d-%d) done, %.1f s elapsed, ETA %.0f s", i + 1, len(strips),
                         strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))
-        if n_finite == 0:   # nothing is committed: the temporary outputs are removed
+        if not has_data:   # nothing is committed: the temporary outputs are removed
             where = f" inside the mask {cfg.mask_file}" if cfg.mask_file else ""
             raise mio.InputError(f"{ts.path}: no pixel with data{where} (every value is NaN, or 0 on every "
                                  "date as MintPy marks failed pixels): nothing to denoise")
@@ -266,10 +266,10 @@ class _Reference:
 
 def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, length, patch,
                    overlap, batch_size):
-    """Predict and write every window over the output rows of ``strip``; the number of finite values
-    written to the deformation maps."""
+    """Predict and write every window over the output rows of ``strip``; whether a finite value was
+    written to the deformation maps (looked for until the first one is found)."""
     y0, y1 = strip.row_start, strip.row_stop
-    n_finite = 0
+    has_data = False
     r0, r1 = input_rows((y0, y1), ts.length, patch)
     rows = slice(r0, r1)
     dem = mio.read_height(geom_file, rows, ts.width, has_height)
@@ -279,8 +279,8 @@ def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_hei
         maps, std = blend_strip(predict, frames[None], dem, (y0, y1), ts.shape, row_offset=r0, patch=patch,
                                 overlap=overlap, mask=valid, uncertainty=len(writers) > 1,
                                 batch_size=batch_size)
-        n_finite += int(np.count_nonzero(np.isfinite(maps[0])))
+        has_data = has_data or bool(np.isfinite(maps[0]).any())
         writers[0].write(win.index, (y0, y1), reference.apply(win.index, y0, maps[0]))
         if std is not None:
             writers[1].write(win.index, (y0, y1), std[0])
-    return n_finite
+    return has_data

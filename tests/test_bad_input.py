@@ -93,7 +93,8 @@ def test_time_series_without_data(inputs, capsys, ae_dataset, tmp_path):
 def test_mask_without_a_pixel_with_data(inputs, capsys, tmp_path):
     mask = _write(tmp_path / "maskTempCoh.h5", {"mask": np.zeros((50, 60), bool)}, "mask", (50, 60))
     with pytest.warns(RuntimeWarning, match="reference pixel"):     # masked too, before the error
-        _fails(_args(inputs, **{"-m": mask}), capsys, inputs["timeseries"], f"no pixel with data inside the mask {mask}")
+        _fails(_args(inputs, **{"-m": mask}), capsys, inputs["timeseries"],
+               f"no pixel with data inside the mask {mask}")
     _nothing_written(inputs)
 
 
