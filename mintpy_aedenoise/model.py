@@ -70,7 +70,7 @@ def custom_objects():
 
 
 def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="float32", seed=None,
-                head="kernel", level_inputs=False):
+                head="kernel", level_inputs=False, res_blocks=None):
     """Build the U-Net auto-encoder.
 
     Parameters
@@ -93,6 +93,11 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
     level_inputs : bool
         Add ``n_frames`` input channels after the auxiliary ones, holding each frame's window
         level (normalisation version 3, :mod:`mintpy_aedenoise.engine.normalise`).
+    res_blocks : sequence of int or None
+        Residual blocks per level, finest first (``len(widths)`` entries; None: none). Each is
+        ``x + conv_b(gelu(conv_a(x)))`` after the level's decoder convolutions (after the
+        bottleneck's for the coarsest level), with ``conv_b`` zero-initialised, so a network
+        grown from a donor without them (:func:`transfer_weights`) computes what the donor did.
 
     Returns
     -------
@@ -106,6 +111,7 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
     widths = tuple(int(w) for w in widths)
     if len(widths) < 2 or min(widths) < 1:
         raise ValueError(f"widths needs >= 2 positive entries, got {widths}")
+    res_blocks = _res_blocks(widths, res_blocks)
     h, w = (None, None) if size is None else size
     init = keras.initializers.HeNormal(seed=seed)
 
@@ -113,6 +119,15 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
         x = layers.Conv2D(ch, 3, padding="same", kernel_initializer=init, dtype=dtype_policy,
                           name=name)(x)
         return layers.Activation("gelu", dtype=dtype_policy, name=name + "_act")(x)
+
+    def residual(x, lvl):
+        for i in range(res_blocks[lvl]):
+            name = f"res{lvl}_{i}"
+            y = conv(x, widths[lvl], name + "a")
+            y = layers.Conv2D(widths[lvl], 3, padding="same", kernel_initializer="zeros", dtype=dtype_policy,
+                              name=name + "b")(y)
+            x = layers.Add(dtype=dtype_policy, name=name + "_add")([x, y])
+        return x
 
     inp = layers.Input((h, w, n_input_channels(n_frames, level_inputs)), name="window")
     x = inp
@@ -124,11 +139,13 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
         x = layers.AveragePooling2D(2, dtype=dtype_policy, name=f"pool{lvl}")(x)
     x = conv(x, widths[-1], "mid_a")
     x = conv(x, widths[-1], "mid_b")
+    x = residual(x, len(widths) - 1)
     for lvl in reversed(range(len(widths) - 1)):
         x = layers.UpSampling2D(2, interpolation="bilinear", dtype=dtype_policy, name=f"up{lvl}")(x)
         x = layers.Concatenate(dtype=dtype_policy, name=f"cat{lvl}")([x, skips[lvl]])
         x = conv(x, widths[lvl], f"dec{lvl}a")
         x = conv(x, widths[lvl], f"dec{lvl}b")
+        x = residual(x, lvl)
     if head == "direct":
         out = layers.Conv2D(1, 1, kernel_initializer="zeros", dtype="float32", name="deformation")(x)
     elif head == "kernel":
@@ -137,19 +154,36 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
     else:
         raise ValueError(f"unknown head {head!r}; choose 'kernel' or 'direct'")
     model = keras.Model(inp, out, name="aedenoise_unet")
-    model.config_args = model_config_args(n_frames, widths, head, level_inputs)
+    model.config_args = model_config_args(n_frames, widths, head, level_inputs, res_blocks)
     return model
 
 
-def model_config_args(n_frames=9, widths=(24, 48, 96, 128), head="kernel", level_inputs=False):
+def _res_blocks(widths, res_blocks):
+    """``res_blocks`` as a tuple with one non-negative count per level (all zero for None)."""
+    if res_blocks is None:
+        return (0,) * len(widths)
+    counts = tuple(int(n) for n in res_blocks)
+    if len(counts) != len(widths) or min(counts) < 0:
+        raise ValueError(f"res_blocks needs one count >= 0 per level ({len(widths)}), got {list(res_blocks)}")
+    return counts
+
+
+def model_config_args(n_frames=9, widths=(24, 48, 96, 128), head="kernel", level_inputs=False, res_blocks=None):
     """The constructor arguments that :func:`build_model` records (``model.config_args``, the sidecar's ``model``).
+
+    Optional features appear only when used, so the sidecars of networks without them are unchanged.
 
     >>> model_config_args(widths=(8, 16), level_inputs=True)
     {'n_frames': 9, 'widths': [8, 16], 'head': 'kernel', 'level_inputs': True}
+    >>> model_config_args(widths=(8, 16), res_blocks=(0, 1))["res_blocks"]
+    [0, 1]
     """
     args = {"n_frames": int(n_frames), "widths": [int(w) for w in widths], "head": head}
     if level_inputs:
         args["level_inputs"] = True
+    counts = _res_blocks(widths, res_blocks)
+    if any(counts):
+        args["res_blocks"] = list(counts)
     return args
 
 
@@ -163,12 +197,13 @@ def n_input_channels(n_frames=9, level_inputs=False):
 
 
 def transfer_weights(src, dst):
-    """Copy ``src``'s weights into ``dst``, a model with the same layers and more input channels.
+    """Copy ``src``'s weights into ``dst``, a model with the same layers, more input channels, or more residual blocks.
 
     Layers are matched by name. A kernel whose input-channel axis is larger in ``dst`` (the first
     convolution when input channels were appended) gets ``src``'s kernel in its leading
-    channels and zeros in the new ones, so ``dst`` computes exactly what ``src`` did until
-    training gives the new channels weight.
+    channels and zeros in the new ones. Residual blocks that ``src`` lacks keep their
+    initialisation, whose zero second convolution makes each block the identity. Either way
+    ``dst`` computes exactly what ``src`` did until training gives the new weights a role.
 
     Parameters
     ----------
@@ -187,6 +222,8 @@ def transfer_weights(src, dst):
         if not layer.weights:
             continue
         if layer.name not in src_layers:
+            if layer.name.startswith("res"):     # a new residual block: identity at initialisation
+                continue
             raise ValueError(f"layer {layer.name!r} has no counterpart in the source model")
         new = []
         for wd, ws in zip(layer.get_weights(), src_layers[layer.name].get_weights()):
@@ -228,7 +265,7 @@ def count_flops_per_pixel(model):
             continue
         kh, kw, cin, cout = layer.kernel.shape
         name = layer.name
-        if name.startswith(("enc", "dec")):
+        if name.startswith(("enc", "dec", "res")):
             lvl = int(name[3])
         elif name.startswith("mid"):
             lvl = n_levels - 1

@@ -87,6 +87,8 @@ class TrainConfig:
     seed: int = 0
     widths: tuple = (24, 48, 96, 128)
     head: str = "kernel"
+    #: Residual blocks per level, finest first (:func:`~mintpy_aedenoise.model.build_model`); () for none.
+    res_blocks: tuple = ()
     snr_range: tuple = (0.03, 10.0)
     nan_fraction: float = 0.1
     normalisation: int = NORMALISATION_VERSION
@@ -111,6 +113,7 @@ class TrainConfig:
 
     def __post_init__(self):
         self.widths = tuple(int(w) for w in self.widths)
+        self.res_blocks = tuple(int(n) for n in self.res_blocks)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)
 
@@ -122,6 +125,8 @@ class TrainConfig:
         for name in ("steps", "batch", "checkpoint_every"):
             check(getattr(self, name) >= 1, name, "must be >= 1")
         check(self.lr > 0, "lr", "must be > 0")
+        check(not self.res_blocks or (len(self.res_blocks) == len(self.widths) and min(self.res_blocks) >= 0),
+              "res_blocks", f"needs one count >= 0 per entry of widths ({len(self.widths)})")
         check(self.time_limit >= 0, "time_limit", "must be >= 0 (0: none)")
         check(len(self.snr_range) == 2 and 0 < self.snr_range[0] <= self.snr_range[1],
               "snr_range", "needs 0 < min <= max")
@@ -468,12 +473,14 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         config = TrainConfig.from_saved(state["config"], steps=config.steps,
                                         time_limit=config.time_limit, out_dir=config.out_dir)
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
-        model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs)
+        model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs,
+                                              config.res_blocks or None)
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
-                            seed=config.seed, head=config.head, level_inputs=config.level_inputs)
+                            seed=config.seed, head=config.head, level_inputs=config.level_inputs,
+                            res_blocks=config.res_blocks or None)
         if config.init_from:
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)

@@ -245,6 +245,42 @@ def test_a_version_2_donor_seeds_a_version_3_network_exactly(tmp_path):
                                   init_from=str(tmp_path / "v3" / "fault.weights.h5"), normalisation=2))
 
 
+def test_a_donor_without_residual_blocks_seeds_a_network_with_them_exactly(tmp_path):
+    """Growing depth: new residual blocks start as the identity, and the grown network trains, saves and resumes."""
+    from mintpy_aedenoise.api import predict_normalised
+
+    donor = train(_config(tmp_path, 2))
+    for layer in (plain := load_model(donor)).layers:    # a non-zero head, so outputs are informative
+        if layer.name == "kernel":
+            layer.set_weights([np.full_like(w, 0.05) for w in layer.get_weights()])
+    save_model(plain, donor, json.loads(Path(donor[: -len(".weights.h5")] + ".json").read_text()))
+    cfg = dataclasses.replace(_config(tmp_path, 2), out_dir=str(tmp_path / "deep"), init_from=donor, lr=1e-30,
+                              res_blocks=(1, 2))
+    grown = load_model(train(cfg))
+    assert grown.config_args["res_blocks"] == [1, 2]
+    assert grown.count_params() > plain.count_params()
+    assert {"res0_0a", "res0_0b", "res1_0a", "res1_1b"} <= {layer.name for layer in grown.layers}
+    b = generate_windows(np.random.default_rng(5), 4, kind="fault")
+    np.testing.assert_allclose(predict_normalised(grown, b.series, b.dem),
+                               predict_normalised(load_model(donor), b.series, b.dem), atol=1e-6)
+    # the blocks are part of the run's config: a resumed run rebuilds them
+    resumed = train(dataclasses.replace(cfg, steps=3), resume=True)
+    assert load_model(resumed).config_args["res_blocks"] == [1, 2]
+    assert json.loads((tmp_path / "deep" / "state.json").read_text())["config"]["res_blocks"] == [1, 2]
+
+
+def test_residual_blocks_add_their_parameters_and_flops():
+    from mintpy_aedenoise.model import build_model, model_summary
+
+    plain, deep = (model_summary(build_model(widths=(8, 16), res_blocks=r)) for r in (None, (0, 1)))
+    assert "res_blocks" not in plain["config"] and deep["config"]["res_blocks"] == [0, 1]
+    # one block at level 1: two 3x3 16->16 convolutions (with biases), a quarter of the pixels
+    assert deep["parameters"] - plain["parameters"] == 2 * (9 * 16 * 16 + 16)
+    assert deep["flops_per_pixel_window"] - plain["flops_per_pixel_window"] == 2 * 2 * 9 * 16 * 16 / 4
+    with pytest.raises(ValueError, match="res_blocks needs one count >= 0 per level"):
+        build_model(widths=(8, 16), res_blocks=(1,))
+
+
 def test_save_then_load_gives_identical_predictions(tmp_path, tiny_model):
     x = np.random.default_rng(1).normal(size=(2, 40, 40, 12)).astype(np.float32)
     save_model(tiny_model, str(tmp_path / "copy.weights.h5"), {"kind": "fault"})
@@ -318,6 +354,8 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     (["--snr-range", "5", "0.1"], "--snr-range needs 0 < min <= max, got (5.0, 0.1)"),
     (["--loss-eps", "0"], "--loss-eps must be > 0, got 0.0"),
     (["--keep-best", "r2"], "--keep-best must be one of r2_snr_0.03-0.1,"),
+    (["--res-blocks", "0", "1"], "--res-blocks needs one count >= 0 per entry of widths (4)"),
+    (["--res-blocks", "0", "0", "-1", "1"], "--res-blocks needs one count >= 0 per entry of widths (4)"),
 ])
 def test_cli_refuses_bad_options_before_training(args, needle, capsys, tmp_path):
     from mintpy_aedenoise.cli.train import main
@@ -333,12 +371,13 @@ def test_cli_options_reach_the_training_config(tmp_path):
 
     cfg = train_config(cmd_line_parse(["--model", "mogi", "--out", str(tmp_path), "--snr-range", "0.05", "5",
                                        "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7",
-                                       "--loss-eps", "0.05", "--keep-best", "r2_mean_level1"]))
-    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps, cfg.keep_best) == \
-        ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05, "r2_mean_level1")
+                                       "--loss-eps", "0.05", "--keep-best", "r2_mean_level1",
+                                       "--res-blocks", "0", "0", "1", "1"]))
+    assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps, cfg.keep_best,
+            cfg.res_blocks) == ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05, "r2_mean_level1", (0, 0, 1, 1))
     default = train_config(cmd_line_parse(["--model", "fault"]))
-    assert (default.snr_range, default.loss_eps, default.keep_best) == \
-        (TrainConfig().snr_range, TrainConfig().loss_eps, "")
+    assert (default.snr_range, default.loss_eps, default.keep_best, default.res_blocks) == \
+        (TrainConfig().snr_range, TrainConfig().loss_eps, "", ())
 
 
 def test_loss_weights_are_inverse_target_variance_plus_loss_eps():

@@ -50,6 +50,9 @@ def create_parser(subparsers=None):
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--widths", type=int, nargs="+", default=[24, 48, 96, 128],
                         help="U-Net channels per level (default: %(default)s)")
+    parser.add_argument("--res-blocks", type=int, nargs="+", default=[], metavar="N",
+                        help="residual blocks per level, finest first, one count per --widths entry;\n"
+                             "blocks a --init-from donor lacks start as the identity (default: none)")
     parser.add_argument("--head", choices=("kernel", "direct"), default="kernel",
                         help="output head: per-pixel frame weights + offset, or direct regression\n"
                              "(default: %(default)s)")
@@ -104,6 +107,7 @@ def train_config(inps):
     """The :class:`~mintpy_aedenoise.train.TrainConfig` of parsed options (validated there)."""
     return TrainConfig(kind=inps.kind, out_dir=inps.out_dir, steps=inps.steps, batch=inps.batch,
                        lr=inps.lr, seed=inps.seed, widths=tuple(inps.widths), head=inps.head,
+                       res_blocks=tuple(inps.res_blocks),
                        checkpoint_every=inps.checkpoint_every, init_from=inps.init_from, time_limit=inps.time_limit,
                        normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
                        level_noise_zero=inps.level_noise_zero, ema=inps.ema,
