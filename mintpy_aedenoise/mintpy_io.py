@@ -32,6 +32,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
@@ -44,7 +46,7 @@ __all__ = ["InputError", "TimeSeriesFile", "TROPO_SUFFIXES", "open_timeseries", 
            "check_mask", "find_timeseries_file", "find_geometry_file", "has_tropo_correction",
            "warn_if_no_tropo", "rows_to_box", "rows_to_block", "read_frame", "read_height",
            "read_mask", "nan_where_zero", "uncertainty_file", "check_output_path",
-           "fingerprint", "is_up_to_date", "output_metadata", "OutputFile"]
+           "fingerprint", "is_up_to_date", "output_metadata", "OutputFile", "remove_stale_temporaries"]
 
 logger = logging.getLogger(__name__)
 
@@ -613,13 +615,56 @@ def output_metadata(ts, end_dates, extra=None, referenced=True):
     return atr
 
 
+def _host_tag():
+    """This machine's name reduced to ``[A-Za-z0-9_]``, as it appears in temporary file names."""
+    return re.sub(r"\W", "_", socket.gethostname(), flags=re.ASCII) or "host"
+
+
+def _pid_alive(pid):
+    """Whether process ``pid`` exists on this machine (one owned by another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files that killed runs left for ``path``; return their paths.
+
+    :class:`OutputFile` names its temporary file ``.<name>.<host>-<pid>.<random>.tmp.h5``. A
+    process killed with no chance to clean up (``kill -9``, a node lost) leaves it behind. Only
+    files of this machine whose process no longer exists are removed; those of running
+    processes, of other machines (a shared file system) and any other file are left alone.
+    """
+    folder, name = os.path.split(os.path.abspath(path))
+    pattern = re.compile(r"\." + re.escape(name) + r"\.(\w+)-(\d+)\.\w+\.tmp\.h5\Z")
+    host, removed = _host_tag(), []
+    for entry in os.listdir(folder):
+        match = pattern.match(entry)
+        if not match or match.group(1) != host or _pid_alive(int(match.group(2))):
+            continue
+        stale = os.path.join(folder, entry)
+        try:
+            os.remove(stale)
+        except FileNotFoundError:        # another run cleaned it first
+            continue
+        logger.warning("removed %s, left by an interrupted run (process %s)", stale, match.group(2))
+        removed.append(stale)
+    return removed
+
+
 class OutputFile:
     """A MintPy time-series file written atomically.
 
     On entering, the layout is created in a temporary file of the destination folder; maps
     are written strip by strip with ``writefile.write_hdf5_block``; :meth:`commit` moves the
     file into place with ``os.replace``. Leaving the context without a commit (any error)
-    removes the temporary file, so a failed run never leaves a partial output.
+    removes the temporary file, so a failed run never leaves a partial output. The temporary
+    file's name carries the machine and the process, so that the next run for the same output
+    removes what a killed one left (:func:`remove_stale_temporaries`).
 
     Parameters
     ----------
@@ -647,7 +692,9 @@ class OutputFile:
         from mintpy.utils import writefile
 
         folder, name = os.path.split(self.path)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp.h5", dir=folder)
+        remove_stale_temporaries(self.path)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.{_host_tag()}-{os.getpid()}.", suffix=".tmp.h5",
+                                        dir=folder)
         os.close(fd)
         os.chmod(self.tmp, default_file_mode())
         n = self.shape[0]

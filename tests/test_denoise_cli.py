@@ -289,6 +289,29 @@ def test_failure_mid_run_leaves_no_output(tiny_model_file, tmp_path, caplog, cap
     assert list(out.parent.iterdir()) == []
 
 
+def test_a_run_removes_what_a_killed_run_left_and_nothing_else(ae_dataset, tiny_model_file, tmp_path, caplog):
+    """Temporary files of dead processes on this machine go; live processes' and other machines' stay."""
+    _, paths = ae_dataset
+    out = tmp_path / "defo.h5"
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, host = int(done.stdout), mintpy_io._host_tag()
+    assert not mintpy_io._pid_alive(dead)
+    stale = tmp_path / f".defo.h5.{host}-{dead}.k3x_9q2a.tmp.h5"
+    kept = [tmp_path / f".defo.h5.{host}-{os.getpid()}.abcdefgh.tmp.h5",         # a live process
+            tmp_path / f".defo.h5.{host}x-{dead}.abcdefgh.tmp.h5",              # another machine
+            tmp_path / f".other.h5.{host}-{dead}.abcdefgh.tmp.h5",              # another output
+            tmp_path / f".defo.h5.{host}-{dead}.abcdefgh.tmp.h5.bak"]           # not a temporary file
+    for path in [stale, *kept]:
+        path.write_bytes(b"partial")
+    with caplog.at_level(logging.WARNING, logger="mintpy_aedenoise"):
+        main([paths["timeseries"], "--model", tiny_model_file, "-o", str(out)])
+    assert not stale.exists() and all(path.exists() for path in kept)
+    assert f"removed {stale}, left by an interrupted run (process {dead})" in caplog.text
+    with h5py.File(out, "r") as f:
+        assert f["timeseries"].shape[0] == len(ae_dataset[0].dates) - 8
+    assert sorted(_leftovers(tmp_path)) == sorted(p.name for p in kept)
+
+
 def test_template_options_and_command_line_precedence(ae_dataset, tiny_model_file, tmp_path):
     _, paths = ae_dataset
     template = tmp_path / "smallbaselineApp.cfg"
