@@ -159,8 +159,8 @@ def build_model(n_frames=9, widths=(24, 48, 96, 128), size=None, dtype_policy="f
 
 
 def _res_blocks(widths, res_blocks):
-    """``res_blocks`` as a tuple with one non-negative count per level (all zero for None)."""
-    if res_blocks is None:
+    """``res_blocks`` as a tuple with one non-negative count per level (all zero for None or empty)."""
+    if res_blocks is None or len(res_blocks) == 0:
         return (0,) * len(widths)
     counts = tuple(int(n) for n in res_blocks)
     if len(counts) != len(widths) or min(counts) < 0:
@@ -213,11 +213,16 @@ def transfer_weights(src, dst):
     Raises
     ------
     ValueError
-        If a layer is missing or a weight differs in any other way.
+        If a layer of either model is missing from the other (new residual blocks in ``dst``
+        excepted) or a weight differs in any other way.
     """
     import numpy as np
 
     src_layers = {layer.name: layer for layer in src.layers}
+    dst_names = {layer.name for layer in dst.layers}
+    dropped = [layer.name for layer in src.layers if layer.weights and layer.name not in dst_names]
+    if dropped:
+        raise ValueError(f"layers {dropped} of the source model have no counterpart in the destination")
     for layer in dst.layers:
         if not layer.weights:
             continue

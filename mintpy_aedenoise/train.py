@@ -474,13 +474,13 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
                                         time_limit=config.time_limit, out_dir=config.out_dir)
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
         model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs,
-                                              config.res_blocks or None)
+                                              config.res_blocks)
         logger.info("resumed %s at step %d", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
                             seed=config.seed, head=config.head, level_inputs=config.level_inputs,
-                            res_blocks=config.res_blocks or None)
+                            res_blocks=config.res_blocks)
         if config.init_from:
             _warm_start(model, config.init_from)
             logger.info("warm start from %s", config.init_from)

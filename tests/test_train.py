@@ -267,13 +267,19 @@ def test_a_donor_without_residual_blocks_seeds_a_network_with_them_exactly(tmp_p
     resumed = train(dataclasses.replace(cfg, steps=3), resume=True)
     assert load_model(resumed).config_args["res_blocks"] == [1, 2]
     assert json.loads((tmp_path / "deep" / "state.json").read_text())["config"]["res_blocks"] == [1, 2]
+    # a donor's blocks are never dropped: into a network without them, or with them elsewhere
+    for other in ((), (0, 1)):
+        with pytest.raises(ValueError,
+                           match=r"layers \[.*'res0_0a', 'res0_0b'\] of the source model have no counterpart"):
+            train(dataclasses.replace(cfg, out_dir=str(tmp_path / f"shallow{len(other)}"), res_blocks=other,
+                                      init_from=str(tmp_path / "deep" / "fault.weights.h5")))
 
 
 def test_residual_blocks_add_their_parameters_and_flops():
     from mintpy_aedenoise.model import build_model, model_summary
 
-    plain, deep = (model_summary(build_model(widths=(8, 16), res_blocks=r)) for r in (None, (0, 1)))
-    assert "res_blocks" not in plain["config"] and deep["config"]["res_blocks"] == [0, 1]
+    plain, empty, deep = (model_summary(build_model(widths=(8, 16), res_blocks=r)) for r in (None, (), (0, 1)))
+    assert plain == empty and "res_blocks" not in plain["config"] and deep["config"]["res_blocks"] == [0, 1]
     # one block at level 1: two 3x3 16->16 convolutions (with biases), a quarter of the pixels
     assert deep["parameters"] - plain["parameters"] == 2 * (9 * 16 * 16 + 16)
     assert deep["flops_per_pixel_window"] - plain["flops_per_pixel_window"] == 2 * 2 * 9 * 16 * 16 / 4

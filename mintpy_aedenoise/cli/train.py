@@ -62,7 +62,8 @@ def create_parser(subparsers=None):
                         help="stop after this many minutes, 0 for none (default: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     parser.add_argument("--init-from", default="", metavar="WEIGHTS",
-                        help="warm start a new run from these .weights.h5 (same architecture)")
+                        help="warm start a new run from these .weights.h5 (the same network, or one with\n"
+                             "more residual blocks or, for a version-2 donor, the level channels)")
     parser.add_argument("--ema", type=float, default=0.0, metavar="MOMENTUM",
                         help="export an exponential moving average of the weights with this\n"
                              "momentum, e.g. 0.999; 0 exports the last weights (default: %(default)s)")
