@@ -189,7 +189,25 @@ def run(config):
         for writer in writers:
             writer.commit()
     logger.info("%d maps written to %s in %.1f s", n_maps, cfg.out_file, time.time() - t_start)
+    if not cfg.uncertainty:
+        _warn_if_stale_uncertainty(cfg.out_file)
     return cfg.out_file
+
+
+def _warn_if_stale_uncertainty(out_file):
+    """Warn when ``<out>_std.h5`` of an earlier run lies beside an output that no longer matches it."""
+    std_file = mio.uncertainty_file(out_file)
+    if not os.path.isfile(std_file):
+        return
+    from mintpy.utils import readfile
+
+    try:
+        theirs = readfile.read_attribute(std_file).get("AE_FINGERPRINT")
+    except Exception:        # unreadable: certainly not this run's
+        theirs = None
+    if theirs != readfile.read_attribute(out_file).get("AE_FINGERPRINT"):
+        logger.warning("%s is from an earlier run and does not match %s: remove it, or run with "
+                       "--uncertainty (mintpy.aedenoise.uncertainty = yes) to remake it", std_file, out_file)
 
 
 def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint, ts_ref_yx):

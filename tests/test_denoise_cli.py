@@ -325,3 +325,28 @@ def test_template_options_and_command_line_precedence(ae_dataset, tiny_model_fil
     main([paths["timeseries"], "-t", str(template), "-o", str(out), "--overlap", "5"])   # the command line wins
     with h5py.File(out, "r") as f:
         assert (f.attrs["AE_OVERLAP"], f.attrs["AE_TILE_ROWS"]) == ("5", "25")
+
+
+def test_the_command_line_replaces_bad_template_values_and_uncertainty(ae_dataset, tiny_model_file, tmp_path,
+                                                                        caplog):
+    """A value the command line replaces is not checked; --no-uncertainty beats the template's yes."""
+    _, paths = ae_dataset
+    template = tmp_path / "MyProject.txt"
+    template.write_text("mintpy.aedenoise.model = old/gone.weights.h5\nmintpy.aedenoise.outFile = out.txt\n"
+                        "mintpy.aedenoise.uncertainty = yes\n")
+    out = tmp_path / "defo.h5"
+    main([paths["timeseries"], "-t", str(template), "--model", tiny_model_file, "-o", str(out)])
+    std_file = Path(mintpy_io.uncertainty_file(str(out)))
+    assert std_file.is_file()                                         # the template's uncertainty = yes
+    with h5py.File(out, "r") as f:
+        assert f.attrs["AE_MODEL"] == tiny_model_file
+    with caplog.at_level(logging.WARNING, logger="mintpy_aedenoise"):
+        main([paths["timeseries"], "-t", str(template), "--model", tiny_model_file, "-o", str(out),
+              "--no-uncertainty", "--overlap", "10"])
+    with h5py.File(out, "r") as f:
+        assert f.attrs["AE_OVERLAP"] == "10"
+    assert std_file.is_file()                                         # left alone, but named as stale
+    assert f"{std_file} is from an earlier run and does not match {out}" in caplog.text
+    # the template's bad values are still refused when nothing replaces them
+    with pytest.raises(SystemExit):
+        main([paths["timeseries"], "-t", str(template), "-o", str(out)])

@@ -59,6 +59,32 @@ def test_step_is_off_unless_enabled(tmp_path, capsys):
     assert "auto-encoder denoising is OFF" in capsys.readouterr().out
 
 
+def test_a_step_that_is_off_never_reads_its_other_options(tmp_path, capsys):
+    app = TimeSeriesAnalysisAE(None, str(tmp_path))
+    app.templateFile = str(tmp_path / "smallbaselineApp.cfg")
+    (tmp_path / "smallbaselineApp.cfg").write_text("mintpy.aedenoise.enable = no\n"
+                                                   "mintpy.aedenoise.model = old/gone.weights.h5\n")
+    app.customTemplateFile = None
+    assert app.run_denoise_ae(STEP_NAME) is None
+    assert "auto-encoder denoising is OFF" in capsys.readouterr().out
+
+
+def test_without_a_custom_template_the_step_reads_the_one_backed_up_in_inputs(tmp_path):
+    """smallbaselineApp_ae.py --dir mintpy --start velocity: the custom template's keys still count."""
+    app = TimeSeriesAnalysisAE(None, str(tmp_path))
+    app.templateFile = str(tmp_path / "smallbaselineApp.cfg")
+    (tmp_path / "smallbaselineApp.cfg").write_text("mintpy.aedenoise.enable = auto\n")
+    (tmp_path / "inputs").mkdir()
+    custom = tmp_path / "inputs" / "MyProj.txt"
+    custom.write_text("mintpy.aedenoise.enable = yes\nmintpy.aedenoise.model = old/gone.weights.h5\n")
+    app.customTemplateFile = None
+    assert app.denoise_templates() == [app.templateFile, str(custom)]
+    with pytest.raises(ValueError, match=f"{custom}: mintpy.aedenoise.model = old/gone.weights.h5"):
+        app.run_denoise_ae(STEP_NAME)           # enabled by the backed-up template: its model is read
+    app.customTemplateFile = str(tmp_path / "Other.txt")                 # a named one wins
+    assert app.denoise_templates() == [app.templateFile, app.customTemplateFile]
+
+
 # ---------------------------------------------------------------------------- simulated inputs
 def test_write_ifgram_stack_layout_and_phase(rng, tmp_path):
     from mintpy_aedenoise.simulate import simulate_scene, write_ifgram_stack

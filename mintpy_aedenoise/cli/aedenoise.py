@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """aedenoise.py: denoise a MintPy time series with the convolutional auto-encoder."""
+import argparse
 import os
 import sys
 
@@ -72,9 +73,10 @@ def create_parser(subparsers=None):
                         help="rows per strip: memory only, results do not depend on it (default: 256)")
     parser.add_argument("--batch-size", dest="batch_size", type=int,
                         help="patches per forward pass of the network (default: 64)")
-    parser.add_argument("--uncertainty", action="store_true", default=None,
+    parser.add_argument("--uncertainty", action=argparse.BooleanOptionalAction, default=None,
                         help="also write the spread of the overlapping patch predictions\n"
-                             "to <output>_std.h5 (a MintPy time series with the same dates)")
+                             "to <output>_std.h5 (a MintPy time series with the same dates);\n"
+                             "--no-uncertainty overrides a template's yes (default: template, else no)")
     parser.add_argument("--force", dest="update_mode", action="store_false",
                         help="re-run even if the output is up to date (same inputs and options)")
     return parser
@@ -107,14 +109,14 @@ def _config(inps):
     else:
         ts_file = inps.ts_file
     work_dir = os.path.dirname(os.path.abspath(ts_file))
-    options = read_template_options(templates, work_dir=work_dir,
-                                    skip=("mask_file",) if inps.mask_file is not None else ())
-    options.pop("enable")      # switches the step of smallbaselineApp_ae.py, not this tool
     given = {"model": inps.model, "out_file": inps.out_file, "overlap": inps.overlap,
              "tile_rows": inps.tile_rows, "batch_size": inps.batch_size, "uncertainty": inps.uncertainty}
-    options.update({k: v for k, v in given.items() if v is not None})
+    given = {k: v for k, v in given.items() if v is not None}
     if inps.mask_file is not None:
-        options["mask_file"] = None if inps.mask_file.lower() in ("no", "none") else inps.mask_file
+        given["mask_file"] = None if inps.mask_file.lower() in ("no", "none") else inps.mask_file
+    # a template value that the command line replaces is neither resolved nor checked
+    options = read_template_options(templates, work_dir=work_dir, skip=("enable", *given))
+    options.update(given)
     return DenoiseConfig(ts_file=ts_file, geom_file=inps.geom_file, update_mode=inps.update_mode, **options)
 
 

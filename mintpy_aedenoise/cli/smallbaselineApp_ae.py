@@ -17,11 +17,14 @@ When it runs
 ------------
 In a full run (or any ``--start``/``--end`` range) only if ``mintpy.aedenoise.enable = yes``;
 with ``--dostep denoise_ae`` always. Its options (``mintpy.aedenoise.*``, see
-``templates/aedenoise.cfg``) are read from ``smallbaselineApp.cfg`` then the custom template,
-``auto`` values from the packaged ``aedenoise_auto.cfg`` (:mod:`mintpy_aedenoise.config`).
+``templates/aedenoise.cfg``) are read from ``smallbaselineApp.cfg`` then the custom template
+(the one backed up in ``inputs/`` when the run names none), ``auto`` values from the packaged
+``aedenoise_auto.cfg`` (:mod:`mintpy_aedenoise.config`). Only ``enable`` is read before the step
+knows it runs, so a step that is off never fails on its other options.
 """
 import contextlib
 import logging
+import os
 import sys
 from unittest import mock
 
@@ -29,7 +32,7 @@ from mintpy.cli import smallbaselineApp as _mintpy_cli
 from mintpy.defaults.template import STEP_LIST as MINTPY_STEP_LIST
 from mintpy.smallbaselineApp import TimeSeriesAnalysis
 
-from ..config import PREFIX, read_template_options, template_text
+from ..config import OPTIONS, PREFIX, read_template_options, template_text, work_folder_templates
 
 __all__ = ["STEP_NAME", "STEP_LIST", "TimeSeriesAnalysisAE", "create_parser", "cmd_line_parse", "main"]
 
@@ -125,6 +128,21 @@ class TimeSeriesAnalysisAE(TimeSeriesAnalysis):
         geom_file = ut.check_loaded_dataset(self.workDir, print_msg=False)[1]
         return ts_file, geom_file
 
+    def denoise_templates(self):
+        """The templates whose ``mintpy.aedenoise.*`` keys the step reads, later ones overriding.
+
+        ``smallbaselineApp.cfg`` then the custom template of this run. A run not given a custom
+        template (``smallbaselineApp_ae.py --dir mintpy --start velocity``, or naming
+        ``smallbaselineApp.cfg``) reads the one an earlier run backed up into ``inputs/``
+        (:func:`mintpy_aedenoise.config.work_folder_templates`), as ``aedenoise.py WORK_DIR``
+        does: MintPy copies only its own keys into ``smallbaselineApp.cfg``.
+        """
+        if self.customTemplateFile:
+            return [t for t in (self.templateFile, self.customTemplateFile) if t]
+        backed_up = [t for t in work_folder_templates(self.workDir)
+                     if os.path.basename(t) != "smallbaselineApp.cfg"]
+        return [t for t in (self.templateFile, *backed_up) if t]
+
     def run_denoise_ae(self, step_name, force=False):
         """Denoise the final time series with the auto-encoder into ``mintpy.aedenoise.outFile``.
 
@@ -140,15 +158,17 @@ class TimeSeriesAnalysisAE(TimeSeriesAnalysis):
         str or None
             The output file, or None when the step is off.
         """
-        templates = [self.templateFile, self.customTemplateFile]
-        options = read_template_options([t for t in templates if t], work_dir=self.workDir)
-        enable = options.pop("enable")
+        templates = self.denoise_templates()
+        others = [opt.name for opt in OPTIONS if opt.name != "enable"]
+        enable = read_template_options(templates, work_dir=self.workDir, skip=others)["enable"]
         if not (enable or force):
             print(f"auto-encoder denoising is OFF ({PREFIX}enable = no), skip step {step_name}.")
             return None
 
         from ..denoise import DenoiseConfig, run
 
+        logger.info("%s: templates %s", step_name, ", ".join(templates) or "none (auto values)")
+        options = read_template_options(templates, work_dir=self.workDir, skip=("enable",))
         ts_file, geom_file = self.denoise_inputs()
         config = DenoiseConfig(ts_file=ts_file, geom_file=geom_file, update_mode=True, **options)
         logger.info("%s: %s", step_name, config)
