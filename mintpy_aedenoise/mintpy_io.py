@@ -190,6 +190,12 @@ def check_geometry(path, shape):
     bool
         True if it has a ``height`` dataset. Without one, a warning is logged and the
         elevation is taken as zero (:func:`read_height`).
+
+    Raises
+    ------
+    InputError
+        The size differs, or a file that is not a geometry file (``FILE_TYPE``) has no
+        ``height`` (a time series given as the geometry).
     """
     from mintpy.utils import readfile
 
@@ -197,6 +203,9 @@ def check_geometry(path, shape):
     _check_shape(path, atr, shape, "the geometry")
     if "height" in readfile.get_dataset_list(path):
         return True
+    if atr.get("FILE_TYPE") != "geometry":
+        raise InputError(f"{path}: a {atr.get('FILE_TYPE', 'non-MintPy')} file with no 'height' dataset, not a "
+                         "geometry file; give inputs/geometryRadar.h5 or geometryGeo.h5 with -g")
     logger.warning("%s has no 'height' dataset: using a flat (zero) elevation; the stratified "
                    "tropospheric delay cannot be told from deformation. Give a geometry file with "
                    "height (inputs/geometryRadar.h5 or geometryGeo.h5) for reliable results.", path)
@@ -212,9 +221,30 @@ def check_mask(path, shape):
         Mask file.
     shape : tuple of int
         (length, width) of the time series.
+
+    Raises
+    ------
+    InputError
+        The size differs, or an HDF5 file has no 2-D dataset (a time series given as a mask).
+        A mask of floating-point values (a coherence?) is only a warning.
     """
+    import h5py
+
     atr = _attributes(path, "mask")
     _check_shape(path, atr, shape, "the mask")
+    if not path.endswith(".h5"):
+        return                     # a binary or HDF-EOS5 file: read as MintPy reads it
+    with h5py.File(path, "r") as f:
+        datasets = {name: (obj.shape, obj.dtype) for name, obj in f.items() if isinstance(obj, h5py.Dataset)}
+    images = {name: dtype for name, (dims, dtype) in datasets.items() if len(dims) == 2}
+    if not images:
+        held = ", ".join(f"'{name}' {dims}" for name, (dims, _) in datasets.items()) or "no dataset"
+        raise InputError(f"{path}: not a mask, it has no 2-D dataset ({held}; FILE_TYPE "
+                         f"{atr.get('FILE_TYPE', 'unknown')}); make one with generate_mask.py")
+    if all(dtype.kind == "f" for dtype in images.values()):
+        logger.warning("%s: a mask of floating-point values (FILE_TYPE %s): only pixels where it is exactly 0 "
+                       "are skipped; if it is a coherence, make a mask with generate_mask.py", path,
+                       atr.get("FILE_TYPE", "unknown"))
 
 
 def _read_template(template_file):
@@ -268,9 +298,14 @@ def find_timeseries_file(work_dir_or_template):
     if not os.path.isfile(os.path.join(work_dir, "timeseries.h5")):
         raise FileNotFoundError(f"{work_dir}: no timeseries.h5 in this work folder; run smallbaselineApp.py "
                                 "up to invert_network, or give the time-series file itself")
+    _attributes(os.path.join(work_dir, "timeseries.h5"), "time-series")     # damaged: an error naming it
     try:
         steps = TimeSeriesAnalysis.get_timeseries_filename(_read_template(template_file), work_dir)
-    except (KeyError, ValueError) as err:
+    except KeyError as err:     # MintPy reads e.g. PLATFORM of timeseries.h5 to name the ERA5 file
+        raise InputError(f"{work_dir}: cannot work out the time-series file name: attribute {err} missing "
+                         "from timeseries.h5 or key missing from the template; give the time-series file "
+                         "itself") from err
+    except ValueError as err:
         raise InputError(f"{template_file or work_dir}: cannot work out the time-series file name "
                          f"({err})") from err
     chain = [os.path.join(work_dir, "timeseries.h5")]

@@ -136,6 +136,21 @@ def test_mask_of_a_different_size(inputs, capsys, tmp_path):
     _nothing_written(inputs)
 
 
+def test_time_series_given_as_geometry_or_mask(inputs, capsys):
+    ts = inputs["timeseries"]
+    _fails(_args(inputs, **{"-g": ts}), capsys, ts, "a timeseries file with no 'height' dataset, not a geometry file")
+    _fails(_args(inputs, **{"-m": ts}), capsys, ts, "not a mask, it has no 2-D dataset", "'timeseries' (12, 50, 60)")
+    _nothing_written(inputs)
+
+
+def test_coherence_given_as_mask_is_a_warning(inputs, caplog, tmp_path):
+    coh = _write(tmp_path / "temporalCoherence.h5", {"temporalCoherence": np.full((50, 60), 0.4, np.float32)},
+                 "temporalCoherence", (50, 60))
+    with caplog.at_level(logging.WARNING):
+        assert main(_args(inputs, **{"-m": coh})) == 0
+    assert f"{coh}: a mask of floating-point values (FILE_TYPE temporalCoherence)" in caplog.text
+
+
 def test_missing_height_runs_flat_with_a_loud_warning(inputs, caplog, tmp_path):
     """Documented behaviour: a geometry without height is accepted, with a warning and a flat DEM."""
     geom = _write(tmp_path / "geometryRadar.h5", {"incidenceAngle": np.full((50, 60), 35.0, np.float32)},

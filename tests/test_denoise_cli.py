@@ -242,6 +242,19 @@ def test_latest_time_series_follows_the_smallbaselineApp_chain(ae_dataset, tmp_p
     assert mintpy_io.has_tropo_correction("timeseries_GACOS_ramp_demErr.h5")
 
 
+def test_a_work_folder_with_a_damaged_or_bare_timeseries_is_an_error_naming_it(ae_dataset, tmp_path):
+    _, paths = ae_dataset
+    (tmp_path / "timeseries.h5").write_bytes(b"not hdf5")
+    with pytest.raises(mintpy_io.InputError, match=f"{tmp_path / 'timeseries.h5'}: cannot read it as a MintPy"):
+        mintpy_io.find_timeseries_file(str(tmp_path))
+    shutil.copy(paths["timeseries"], tmp_path / "timeseries.h5")
+    with h5py.File(tmp_path / "timeseries.h5", "r+") as f:
+        del f.attrs["PLATFORM"]                     # MintPy names the ERA5 file after it
+    (tmp_path / "smallbaselineApp.cfg").write_text("mintpy.troposphericDelay.method = pyaps\n")
+    with pytest.raises(mintpy_io.InputError, match="attribute 'PLATFORM' missing from timeseries.h5"):
+        mintpy_io.find_timeseries_file(str(tmp_path))
+
+
 def test_update_mode_skips_and_reruns_when_an_option_changes(ae_dataset, tiny_model_file, tmp_path):
     _, paths = ae_dataset
     out = tmp_path / "defo.h5"
