@@ -153,7 +153,7 @@ def run(config):
 
     start_dates, end_dates = window_dates(ts.dates, length)
     provenance = _provenance(cfg, meta, weights_file=weights_file, geom_file=geom_file, has_height=has_height,
-                             length=length, patch=patch, fprint=fprint, ts_ref_yx=ts.ref_yx)
+                             length=length, patch=patch, fprint=fprint, ts=ts)
     products = [provenance]
     if cfg.uncertainty:
         products.append(dict(provenance, AE_PRODUCT="weighted std of the overlapping patch predictions",
@@ -210,8 +210,14 @@ def _warn_if_stale_uncertainty(out_file):
                        "--uncertainty (mintpy.aedenoise.uncertainty = yes) to remake it", std_file, out_file)
 
 
-def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint, ts_ref_yx):
+def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch, fprint, ts):
     """``AE_*`` attributes of the output: model, weights, engine settings, inputs, fingerprint."""
+    if ts.ref_yx:
+        reference = "REF_Y/REF_X: every map is 0 there"
+    elif "REF_Y" in ts.attrs and "REF_X" in ts.attrs:     # outside a subset, or not integers
+        reference = f"none (the input's REF_Y/REF_X = {ts.attrs['REF_Y']}, {ts.attrs['REF_X']} is not a pixel of it)"
+    else:
+        reference = "none (the input has none)"
     return {
         "AE_MODEL": cfg.model, "AE_MODEL_KIND": meta.get("kind", "unknown"),
         "AE_WEIGHTS_FILE": os.path.abspath(weights_file),
@@ -221,7 +227,7 @@ def _provenance(cfg, meta, *, weights_file, geom_file, has_height, length, patch
         "AE_INPUT_FILE": os.path.abspath(cfg.ts_file),
         "AE_GEOMETRY_FILE": os.path.abspath(geom_file) + ("" if has_height else " (no height: flat elevation)"),
         "AE_MASK_FILE": os.path.abspath(cfg.mask_file) if cfg.mask_file else "none",
-        "AE_REFERENCE": "REF_Y/REF_X: every map is 0 there" if ts_ref_yx else "none (the input has none)",
+        "AE_REFERENCE": reference,
         "AE_VERSION": __version__, "AE_FINGERPRINT": fprint,
         "AE_PRODUCT": "deformation from /startDate to /date (one window of consecutive acquisitions)",
     }

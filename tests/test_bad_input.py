@@ -121,7 +121,8 @@ def test_reference_pixel_outside_the_image_is_a_warning_and_no_reference(inputs,
         assert main(_args(inputs, ts=ts)) == 0
     assert f"{ts}: reference pixel REF_Y/REF_X = (50, 3) is outside the 50 x 60 image" in caplog.text
     with h5py.File(inputs["out"], "r") as f:
-        assert not {"REF_Y", "REF_X"} & set(f.attrs) and f.attrs["AE_REFERENCE"] == "none (the input has none)"
+        assert not {"REF_Y", "REF_X"} & set(f.attrs) and f.attrs["AE_REFERENCE"] == \
+            "none (the input's REF_Y/REF_X = 50, 3 is not a pixel of it)"
 
 
 def test_geometry_of_a_different_size(inputs, capsys, tmp_path):
