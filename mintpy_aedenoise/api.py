@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from .engine import OVERLAP, PATCH, blend_image, normalise_windows
-from .engine.normalise import version_of_model_args
+from .engine.normalise import valid_mask, version_of_model_args
 from .synthetic import N_FRAMES
 
 __all__ = ["denoise_windows", "denoise_series", "resolve_model"]
@@ -41,14 +41,20 @@ def resolve_model(model):
 
         weights_file = os.path.abspath(resolve_weights(model)[0])
         return _cached_model(weights_file, _stamp(weights_file) + _stamp(sidecar_path(weights_file)))
-    if not hasattr(model, "predict"):
-        raise ValueError(f"model must be 'fault', 'mogi', a .weights.h5 path or a Keras model, got {type(model)}")
+    if not hasattr(model, "predict") or not hasattr(model, "config_args"):
+        raise ValueError("model must be 'fault', 'mogi', a .weights.h5 path or a model from load_model or "
+                         f"build_model (a bare Keras model lacks the network's config_args), got {type(model)}")
     return model
 
 
-def _check_finite(arr, what):
-    if not np.isfinite(arr).any():
-        raise ValueError(f"{what} contains no finite value (all NaN/inf)")
+def _check_usable(windows, dem):
+    """Refuse windows with no pixel finite on every date and in the DEM: the output would be all NaN."""
+    if not np.isfinite(windows).any():
+        raise ValueError("windows contain no finite value (all NaN/inf)")
+    if not np.isfinite(dem).any():
+        raise ValueError("dem contains no finite value (all NaN/inf)")
+    if not (valid_mask(windows) & np.isfinite(dem)).any():
+        raise ValueError("no pixel is finite on every date of a window and in the dem: the output would be all NaN")
 
 
 def predict_normalised(model, series, dem, batch_size=64):
@@ -101,7 +107,9 @@ def denoise_windows(windows, dem, model="fault", batch_size=64, overlap=OVERLAP)
     if dem.shape != (windows.shape[0],) + windows.shape[2:]:
         raise ValueError(f"dem shape {dem.shape} does not match windows {windows.shape}: "
                          f"expected {(windows.shape[0],) + windows.shape[2:]} or {windows.shape[2:]}")
-    _check_finite(windows, "windows")
+    _check_usable(windows, dem)
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     model = resolve_model(model)
     patch = getattr(model, "meta", {}).get("inference", {}).get("patch", PATCH)
     if windows.shape[-2:] == (patch, patch):

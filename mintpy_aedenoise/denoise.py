@@ -182,8 +182,9 @@ def run(config):
                         strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))
         if not has_data:   # nothing is committed: the temporary outputs are removed
             where = f" inside the mask {cfg.mask_file}" if cfg.mask_file else ""
+            dem = f", or its height in {geom_file} is NaN" if has_height else ""
             raise mio.InputError(f"{ts.path}: no pixel with data{where} (every value is NaN, or 0 on every "
-                                 "date as MintPy marks failed pixels): nothing to denoise")
+                                 f"date as MintPy marks failed pixels{dem}): nothing to denoise")
         if reference.unreferenced:
             writers[0].update_attributes(drop=mio.REF_KEYS, set_attrs={"AE_REFERENCE": reference.describe()})
         for writer in writers:

@@ -80,12 +80,25 @@ def test_weights_rewritten_at_the_same_path_are_reloaded(series, tiny_model, tmp
     (lambda ts, dem: (ts[:8], dem), "at least 9"),
     (lambda ts, dem: (ts[0], dem), "shape"),
     (lambda ts, dem: (ts, dem[:10]), "dem shape"),
-    (lambda ts, dem: (np.full_like(ts, np.nan), dem), "no finite"),
+    (lambda ts, dem: (np.full_like(ts, np.nan), dem), "windows contain no finite"),
+    (lambda ts, dem: (ts, np.full_like(dem, np.nan)), "dem contains no finite"),
+    (lambda ts, dem: (np.where(np.arange(len(ts))[:, None, None] % 2 == np.indices(dem.shape).sum(0) % 2,
+                               np.nan, ts), dem), "no pixel is finite on every date"),
 ])
 def test_bad_input_raises_value_error(series, tiny_model, bad, match):
     ts, dem = bad(*series)
     with pytest.raises(ValueError, match=match):
         ae.denoise_series(ts, dem, model=tiny_model)
+
+
+def test_a_bare_keras_model_or_a_bad_batch_size_is_refused(series, tiny_model):
+    import keras
+
+    bare = keras.Model(tiny_model.inputs, tiny_model.outputs)       # the same network without config_args
+    with pytest.raises(ValueError, match="a bare Keras model lacks the network's config_args"):
+        ae.denoise_series(*series, model=bare)
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        ae.denoise_series(*series, model=tiny_model, batch_size=0)
 
 
 def test_unknown_model_name(series):

@@ -90,6 +90,14 @@ def test_time_series_without_data(inputs, capsys, ae_dataset, tmp_path):
     _nothing_written(inputs)
 
 
+def test_geometry_with_no_finite_height_is_named(inputs, capsys, tmp_path):
+    geom = _write(tmp_path / "geometryRadar.h5", {"height": np.full((50, 60), np.nan, np.float32)}, "geometry",
+                  (50, 60))
+    with pytest.warns(RuntimeWarning, match="reference pixel"):     # NaN there too, before the error
+        _fails(_args(inputs, **{"-g": geom}), capsys, "no pixel with data", f"or its height in {geom} is NaN")
+    _nothing_written(inputs)
+
+
 def test_mask_without_a_pixel_with_data(inputs, capsys, tmp_path):
     mask = _write(tmp_path / "maskTempCoh.h5", {"mask": np.zeros((50, 60), bool)}, "mask", (50, 60))
     with pytest.warns(RuntimeWarning, match="reference pixel"):     # masked too, before the error
