@@ -127,6 +127,23 @@ def _inference_copy(model):
     return copy
 
 
+#: The first package version that builds each optional network feature (a ``model`` key).
+FEATURE_VERSIONS = {"res_blocks": "0.2.0"}
+
+
+def min_package_version(model_args, written_by=__version__):
+    """The oldest package that can run a network: its writer's version, or a feature's if later.
+
+    A sidecar records it so that an older package refuses the weights with a clear message
+    instead of failing to build the network.
+
+    >>> min_package_version({"widths": [8, 16]}, "0.1.0"), min_package_version({"res_blocks": [0, 1]}, "0.1.0")
+    ('0.1.0', '0.2.0')
+    """
+    needed = [FEATURE_VERSIONS[k] for k in model_args if k in FEATURE_VERSIONS] + [written_by]
+    return max(needed, key=_version_tuple)
+
+
 def save_model(model, weights_file, meta):
     """Write ``weights_file`` and its sidecar atomically (temporary files, then rename).
 
@@ -138,14 +155,16 @@ def save_model(model, weights_file, meta):
         Destination ending in ``.weights.h5``.
     meta : dict
         Sidecar content; ``model``, ``min_package_version`` and the normalisation (version and
-        description, from the network's inputs) are filled in when absent.
+        description, from the network's inputs) are filled in when absent, and
+        ``min_package_version`` is raised to the first version that builds the network's
+        features (:func:`min_package_version`).
     """
     from .engine.normalise import NORMALISATION_TEXT, version_of_model_args
 
     side = sidecar_path(weights_file)
     meta = dict(meta)
     meta.setdefault("model", model.config_args)
-    meta.setdefault("min_package_version", __version__)
+    meta["min_package_version"] = min_package_version(meta["model"], meta.get("min_package_version", __version__))
     version = meta.setdefault("normalisation_version", version_of_model_args(model.config_args))
     meta.setdefault("normalisation", NORMALISATION_TEXT[version])
     os.makedirs(os.path.dirname(os.path.abspath(weights_file)), exist_ok=True)

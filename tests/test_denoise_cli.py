@@ -16,6 +16,7 @@ from mintpy_aedenoise import mintpy_io
 from mintpy_aedenoise.api import predict_normalised
 from mintpy_aedenoise.cli.aedenoise import main
 from mintpy_aedenoise.engine import blend_image
+from mintpy_aedenoise.version import __version__
 
 BIN = Path(sys.executable).parent
 
@@ -69,7 +70,7 @@ def test_output_is_a_mintpy_time_series_of_window_end_dates(radar_run, tiny_mode
     for key in ("WAVELENGTH", "HEADING", "ORBIT_DIRECTION", "PLATFORM"):
         assert key in atr
     assert atr["AE_MODEL"] == tiny_model_file and atr["AE_MODEL_KIND"] == "fault"
-    assert atr["AE_WEIGHTS_VERSION"] == "min_package_version=0.1.0 samples_seen=0"
+    assert atr["AE_WEIGHTS_VERSION"] == f"min_package_version={__version__} samples_seen=0"
     assert (atr["AE_WINDOW"], atr["AE_PATCH"], atr["AE_OVERLAP"], atr["AE_TILE_ROWS"]) == ("9", "40", "20", "17")
     assert atr["AE_INPUT_FILE"] == os.path.abspath(paths["timeseries"])
     assert atr["AE_GEOMETRY_FILE"] == os.path.abspath(paths["geometry"]) and atr["AE_MASK_FILE"] == "none"
