@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Training-step throughput of the shipped network, with and without XLA.
 
-Builds the version-3 network of the shipped models (804,626 parameters), makes a few training
+Builds the version-3 network of the shipped Mogi model (804,626 parameters; the shipped fault
+model adds two residual blocks, ``--res-blocks 0 0 1 1`` of ``aedenoise_train.py``, whose
+training speed is in its log, docs/performance.md), makes a few training
 batches once (so the synthetic generator is not timed), then times ``train_on_batch`` for
 ``--seconds`` in each mode, alternating the modes over ``--rounds`` rounds (a fresh model and
 optimiser per mode, compiled once). Prints one line per round and mode, then the median rate of
