@@ -45,6 +45,13 @@ def _args(inputs, **over):
     return [a.pop("ts")] + [x for k, v in a.items() for x in (k, v)]
 
 
+def _runs_with_warning(inputs, caplog, option, path, warning):
+    """``main`` with ``option path`` succeeds and logs ``warning``."""
+    with caplog.at_level(logging.WARNING):
+        assert main(_args(inputs, **{option: path})) == 0
+    assert warning in caplog.text
+
+
 def _nothing_written(inputs):
     assert list(inputs["out_dir"].iterdir()) == []
 
@@ -155,18 +162,15 @@ def test_time_series_given_as_geometry_or_mask(inputs, capsys):
 def test_coherence_given_as_mask_is_a_warning(inputs, caplog, tmp_path):
     coh = _write(tmp_path / "temporalCoherence.h5", {"temporalCoherence": np.full((50, 60), 0.4, np.float32)},
                  "temporalCoherence", (50, 60))
-    with caplog.at_level(logging.WARNING):
-        assert main(_args(inputs, **{"-m": coh})) == 0
-    assert f"{coh}: a mask of floating-point values (FILE_TYPE temporalCoherence)" in caplog.text
+    _runs_with_warning(inputs, caplog, "-m", coh,
+                       f"{coh}: a mask of floating-point values (FILE_TYPE temporalCoherence)")
 
 
 def test_missing_height_runs_flat_with_a_loud_warning(inputs, caplog, tmp_path):
     """Documented behaviour: a geometry without height is accepted, with a warning and a flat DEM."""
     geom = _write(tmp_path / "geometryRadar.h5", {"incidenceAngle": np.full((50, 60), 35.0, np.float32)},
                   "geometry", (50, 60))
-    with caplog.at_level(logging.WARNING):
-        assert main(_args(inputs, **{"-g": geom})) == 0
-    assert f"{geom} has no 'height' dataset: using a flat (zero) elevation" in caplog.text
+    _runs_with_warning(inputs, caplog, "-g", geom, f"{geom} has no 'height' dataset: using a flat (zero) elevation")
     with h5py.File(inputs["out"], "r") as f:
         assert f.attrs["AE_GEOMETRY_FILE"] == f"{geom} (no height: flat elevation)"
 
