@@ -147,6 +147,9 @@ def run(config):
     options.update(patch=patch, out_files=[os.path.abspath(f) for f in out_files], version=__version__,
                    reference=list(ts.ref_yx) if ts.ref_yx else None)
     fprint = mio.fingerprint(inputs, options)
+    # what the maps depend on, whatever the outputs: tells a stale <out>_std.h5 from a current one
+    maps_fprint = mio.fingerprint(inputs, {k: v for k, v in options.items()
+                                           if k not in ("uncertainty", "out_files")})
     if cfg.update_mode and mio.is_up_to_date(out_files, inputs.values(), fprint):
         logger.info("%s is up to date (same inputs and options): skip", cfg.out_file)
         return cfg.out_file
@@ -154,6 +157,7 @@ def run(config):
     start_dates, end_dates = window_dates(ts.dates, length)
     provenance = _provenance(cfg, meta, weights_file=weights_file, geom_file=geom_file, has_height=has_height,
                              length=length, patch=patch, fprint=fprint, ts=ts)
+    provenance["AE_MAPS_FINGERPRINT"] = maps_fprint
     products = [provenance]
     if cfg.uncertainty:
         products.append(dict(provenance, AE_PRODUCT="weighted std of the overlapping patch predictions",
@@ -191,22 +195,26 @@ def run(config):
             writer.commit()
     logger.info("%d maps written to %s in %.1f s", n_maps, cfg.out_file, time.time() - t_start)
     if not cfg.uncertainty:
-        _warn_if_stale_uncertainty(cfg.out_file)
+        _warn_if_stale_uncertainty(cfg.out_file, maps_fprint)
     return cfg.out_file
 
 
-def _warn_if_stale_uncertainty(out_file):
-    """Warn when ``<out>_std.h5`` of an earlier run lies beside an output that no longer matches it."""
+def _warn_if_stale_uncertainty(out_file, maps_fprint):
+    """Warn when ``<out>_std.h5`` of an earlier run lies beside maps it was not made with.
+
+    ``maps_fprint`` covers the inputs and the options the maps depend on, not which outputs
+    were written, so a spread made with the same inputs and options is not flagged.
+    """
     std_file = mio.uncertainty_file(out_file)
     if not os.path.isfile(std_file):
         return
     from mintpy.utils import readfile
 
     try:
-        theirs = readfile.read_attribute(std_file).get("AE_FINGERPRINT")
+        theirs = readfile.read_attribute(std_file).get("AE_MAPS_FINGERPRINT")
     except Exception:        # unreadable: certainly not this run's
         theirs = None
-    if theirs != readfile.read_attribute(out_file).get("AE_FINGERPRINT"):
+    if theirs != maps_fprint:
         logger.warning("%s is from an earlier run and does not match %s: remove it, or run with "
                        "--uncertainty (mintpy.aedenoise.uncertainty = yes) to remake it", std_file, out_file)
 

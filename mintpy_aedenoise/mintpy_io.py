@@ -236,15 +236,30 @@ def check_mask(path, shape):
         return                     # a binary or HDF-EOS5 file: read as MintPy reads it
     with h5py.File(path, "r") as f:
         datasets = {name: (obj.shape, obj.dtype) for name, obj in f.items() if isinstance(obj, h5py.Dataset)}
-    images = {name: dtype for name, (dims, dtype) in datasets.items() if len(dims) == 2}
-    if not images:
+    name = _mask_dataset(path)
+    if name is None:
         held = ", ".join(f"'{name}' {dims}" for name, (dims, _) in datasets.items()) or "no dataset"
         raise InputError(f"{path}: not a mask, it has no 2-D dataset ({held}; FILE_TYPE "
                          f"{atr.get('FILE_TYPE', 'unknown')}); make one with generate_mask.py")
-    if all(dtype.kind == "f" for dtype in images.values()):
-        logger.warning("%s: a mask of floating-point values (FILE_TYPE %s): only pixels where it is exactly 0 "
-                       "are skipped; if it is a coherence, make a mask with generate_mask.py", path,
+    if datasets[name][1].kind == "f":
+        logger.warning("%s: a mask of floating-point values ('%s', FILE_TYPE %s): only pixels where it is exactly "
+                       "0 are skipped; if it is a coherence, make a mask with generate_mask.py", path, name,
                        atr.get("FILE_TYPE", "unknown"))
+
+
+def _mask_dataset(path):
+    """The dataset of an HDF5 mask file that is read: ``mask`` if present, else its first 2-D one.
+
+    None for a file with no 2-D dataset, and for files that are not ``*.h5`` (binary MintPy
+    files, read as MintPy reads them).
+    """
+    import h5py
+
+    if not path.endswith(".h5"):
+        return None
+    with h5py.File(path, "r") as f:
+        images = [name for name, obj in f.items() if isinstance(obj, h5py.Dataset) and obj.ndim == 2]
+    return "mask" if "mask" in images else (images[0] if images else None)
 
 
 def _read_template(template_file):
@@ -467,7 +482,8 @@ def read_mask(path, rows, width):
     Parameters
     ----------
     path : str
-        Mask file (its first dataset, e.g. ``mask`` of ``maskTempCoh.h5``).
+        Mask file: its ``mask`` dataset (``maskTempCoh.h5``), else its first 2-D dataset, as
+        :func:`check_mask` checked it.
     rows : slice or tuple of int
         Rows ``[y0, y1)``.
     width : int
@@ -478,7 +494,7 @@ def read_mask(path, rows, width):
     numpy.ndarray
         (y1 - y0, width) bool, True for pixels to use (non-zero in the file).
     """
-    return _read(path, width, rows) != 0
+    return _read(path, width, rows, dataset=_mask_dataset(path)) != 0
 
 
 def nan_where_zero(frames, row_offset=0, ref_yx=None):
@@ -685,6 +701,9 @@ def remove_stale_temporaries(path):
         try:
             os.remove(stale)
         except FileNotFoundError:        # another run cleaned it first
+            continue
+        except OSError as err:           # another user's, in a sticky folder: not ours to remove
+            logger.warning("%s, left by an interrupted run, cannot be removed: %s", stale, err)
             continue
         logger.warning("removed %s, left by an interrupted run (process %s)", stale, match.group(2))
         removed.append(stale)

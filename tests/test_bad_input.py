@@ -163,7 +163,21 @@ def test_coherence_given_as_mask_is_a_warning(inputs, caplog, tmp_path):
     coh = _write(tmp_path / "temporalCoherence.h5", {"temporalCoherence": np.full((50, 60), 0.4, np.float32)},
                  "temporalCoherence", (50, 60))
     _runs_with_warning(inputs, caplog, "-m", coh,
-                       f"{coh}: a mask of floating-point values (FILE_TYPE temporalCoherence)")
+                       f"{coh}: a mask of floating-point values ('temporalCoherence', FILE_TYPE temporalCoherence)")
+
+
+def test_a_mask_file_is_read_where_it_was_checked(inputs, caplog, tmp_path):
+    """With a float dataset beside 'mask', the mask is what is read (and no float warning)."""
+    keep = np.ones((50, 60), bool)
+    keep[:, :20] = False
+    both = _write(tmp_path / "masks.h5", {"coherence": np.full((50, 60), 0.4, np.float32), "mask": keep}, "mask",
+                  (50, 60))
+    with caplog.at_level(logging.WARNING):
+        assert main(_args(inputs, **{"-m": both})) == 0
+    assert "floating-point" not in caplog.text
+    with h5py.File(inputs["out"], "r") as f:
+        maps = f["timeseries"][:]
+    assert np.isnan(maps[:, :, :20]).all() and np.isfinite(maps[:, :, 20:]).any()
 
 
 def test_missing_height_runs_flat_with_a_loud_warning(inputs, caplog, tmp_path):

@@ -324,6 +324,14 @@ def test_a_run_removes_what_a_killed_run_left_and_nothing_else(ae_dataset, tiny_
     with h5py.File(out, "r") as f:
         assert f["timeseries"].shape[0] == len(ae_dataset[0].dates) - 8
     assert sorted(_leftovers(tmp_path)) == sorted(p.name for p in kept)
+    # the writer's own temporary name is one that a later run recognises once its process is gone
+    with mintpy_io.OutputFile(str(tmp_path / "x.h5"), (1, 2, 2), ["20200101"], ["20200101"], [0.0],
+                              {"FILE_TYPE": "timeseries", "LENGTH": "2", "WIDTH": "2"}) as writer:
+        own = Path(writer.tmp).name
+    assert own.startswith(f".x.h5.{host}-{os.getpid()}.") and own.endswith(".tmp.h5")
+    orphan = tmp_path / own.replace(f"-{os.getpid()}.", f"-{dead}.")
+    orphan.write_bytes(b"partial")
+    assert mintpy_io.remove_stale_temporaries(str(tmp_path / "x.h5")) == [str(orphan)]
 
 
 def test_template_options_and_command_line_precedence(ae_dataset, tiny_model_file, tmp_path):
@@ -354,13 +362,18 @@ def test_the_command_line_replaces_bad_template_values_and_uncertainty(ae_datase
     assert std_file.is_file()                                         # the template's uncertainty = yes
     with h5py.File(out, "r") as f:
         assert f.attrs["AE_MODEL"] == tiny_model_file
+    stale = f"{std_file} is from an earlier run and does not match {out}"
+    with caplog.at_level(logging.WARNING, logger="mintpy_aedenoise"):
+        main([paths["timeseries"], "-t", str(template), "--model", tiny_model_file, "-o", str(out),
+              "--no-uncertainty"])
+    assert stale not in caplog.text                  # same inputs and maps options: the spread still holds
     with caplog.at_level(logging.WARNING, logger="mintpy_aedenoise"):
         main([paths["timeseries"], "-t", str(template), "--model", tiny_model_file, "-o", str(out),
               "--no-uncertainty", "--overlap", "10"])
     with h5py.File(out, "r") as f:
         assert f.attrs["AE_OVERLAP"] == "10"
     assert std_file.is_file()                                         # left alone, but named as stale
-    assert f"{std_file} is from an earlier run and does not match {out}" in caplog.text
+    assert stale in caplog.text
     # the template's bad values are still refused when nothing replaces them
     with pytest.raises(SystemExit):
         main([paths["timeseries"], "-t", str(template), "-o", str(out)])

@@ -275,6 +275,16 @@ def test_a_donor_without_residual_blocks_seeds_a_network_with_them_exactly(tmp_p
                                       init_from=str(tmp_path / "deep" / "fault.weights.h5")))
 
 
+def test_a_network_with_residual_blocks_needs_the_version_that_builds_them(tmp_path):
+    from mintpy_aedenoise.model import build_model
+
+    for res_blocks, expected in ((None, "0.1.0"), ((0, 1), "0.2.0")):
+        path = str(tmp_path / f"m{bool(res_blocks)}.weights.h5")
+        save_model(build_model(widths=(8, 16), res_blocks=res_blocks), path,
+                   {"kind": "fault", "min_package_version": "0.1.0"})   # as written by 0.1.0
+        assert json.loads(Path(path[: -len(".weights.h5")] + ".json").read_text())["min_package_version"] == expected
+
+
 def test_residual_blocks_add_their_parameters_and_flops():
     from mintpy_aedenoise.model import build_model, model_summary
 
@@ -334,6 +344,7 @@ def test_resume_works_in_a_fresh_interpreter(tmp_path):
 @pytest.mark.parametrize("edit, needle", [
     ({"normalisation_version": 1}, "normalisation version 1, this package supports 2, 3"),
     ({"normalisation_version": 3}, "does not match the network's inputs"),
+    ({"min_package_version": "99.0.0"}, "these weights need mintpy_aedenoise >= 99.0.0"),
 ])
 def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_model, edit, needle):
     from mintpy_aedenoise.store import ModelLoadError

@@ -20,7 +20,8 @@ with ``--dostep denoise_ae`` always. Its options (``mintpy.aedenoise.*``, see
 ``templates/aedenoise.cfg``) are read from ``smallbaselineApp.cfg`` then the custom template
 (the one backed up in ``inputs/`` when the run names none), ``auto`` values from the packaged
 ``aedenoise_auto.cfg`` (:mod:`mintpy_aedenoise.config`). Only ``enable`` is read before the step
-knows it runs, so a step that is off never fails on its other options.
+knows it runs, so a step that is off never fails on its other options' values (an unknown
+``mintpy.aedenoise.*`` key is still refused).
 """
 import contextlib
 import logging
