@@ -284,6 +284,10 @@ def _read_keys(fname):
     return out
 
 
+#: Values read as ``auto``, as MintPy's own template reading in this package does (``mintpy_io``).
+AUTO_SPELLINGS = ("auto", "default", "def")
+
+
 def read_template_options(template_file=None, work_dir=None, skip=()):
     """Read, resolve and check the ``mintpy.aedenoise.*`` options of MintPy templates.
 
@@ -336,7 +340,7 @@ def read_template_options(template_file=None, work_dir=None, skip=()):
         if opt.name in skip:
             continue
         value, origin = given.get(opt.key, ("auto", AUTO_FILE))
-        is_auto = value.lower() == "auto"
+        is_auto = value.lower() in AUTO_SPELLINGS
         if is_auto:
             origin = AUTO_FILE
             if opt.key not in auto:

@@ -32,6 +32,12 @@ def test_all_auto(tmp_path):
     assert read_template_options(TEMPLATE_FILE, work_dir=tmp_path) == opts
 
 
+def test_default_and_def_mean_auto(tmp_path):
+    template = _write(tmp_path / "t.txt", "mintpy.aedenoise.tileRows = default\nmintpy.aedenoise.overlap = DEF\n")
+    opts = read_template_options(template, work_dir=tmp_path)
+    assert (opts["tile_rows"], opts["overlap"]) == (256, 20)
+
+
 def test_values_and_override_order(tmp_path):
     (tmp_path / "maskTempCoh.h5").touch()
     (tmp_path / "tiny.weights.h5").touch()
