@@ -49,12 +49,13 @@ def resolve_model(model):
 
 def _check_usable(windows, dem):
     """Refuse windows with no pixel finite on every date and in the DEM: the output would be all NaN."""
+    if (valid_mask(windows) & np.isfinite(dem)).any():
+        return                               # one pass in the normal case; the reasons only on failure
     if not np.isfinite(windows).any():
         raise ValueError("windows contain no finite value (all NaN/inf)")
     if not np.isfinite(dem).any():
         raise ValueError("dem contains no finite value (all NaN/inf)")
-    if not (valid_mask(windows) & np.isfinite(dem)).any():
-        raise ValueError("no pixel is finite on every date of a window and in the dem: the output would be all NaN")
+    raise ValueError("no pixel is finite on every date of a window and in the dem: the output would be all NaN")
 
 
 def predict_normalised(model, series, dem, batch_size=64):

@@ -126,8 +126,7 @@ def run(config):
         raise mio.InputError(f"{ts.path}: no geometry file found (inputs/geometryRadar.h5 or "
                              "geometryGeo.h5 next to it); give one with -g")
     has_height = mio.check_geometry(geom_file, ts.shape)
-    if cfg.mask_file:
-        mio.check_mask(cfg.mask_file, ts.shape)
+    mask_dataset = mio.check_mask(cfg.mask_file, ts.shape) if cfg.mask_file else None
 
     weights_file, meta = resolve_weights(cfg.model)
     length = int(meta["model"].get("n_frames", N_FRAMES))
@@ -179,8 +178,8 @@ def run(config):
         has_data = False
         for i, strip in enumerate(strips):
             has_data |= _denoise_strip(ts, strip, writers, predict, reference, geom_file=geom_file,
-                                       has_height=has_height, mask_file=cfg.mask_file, length=length,
-                                       patch=patch, overlap=cfg.overlap, batch_size=cfg.batch_size)
+                                       has_height=has_height, mask_file=cfg.mask_file, mask_dataset=mask_dataset,
+                                       length=length, patch=patch, overlap=cfg.overlap, batch_size=cfg.batch_size)
             elapsed = time.time() - t_start
             logger.info("strip %d/%d (rows %d-%d) done, %.1f s elapsed, ETA %.0f s", i + 1, len(strips),
                         strip.row_start, strip.row_stop, elapsed, elapsed / (i + 1) * (len(strips) - i - 1))
@@ -297,8 +296,8 @@ class _Reference:
                 f"of {n} maps (written as predicted); the other maps are 0 there")
 
 
-def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, length, patch,
-                   overlap, batch_size):
+def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, mask_dataset,
+                   length, patch, overlap, batch_size):
     """Predict and write every window over the output rows of ``strip``; whether a finite value was
     written to the deformation maps (looked for until the first one is found)."""
     y0, y1 = strip.row_start, strip.row_stop
@@ -306,7 +305,7 @@ def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_hei
     r0, r1 = input_rows((y0, y1), ts.length, patch)
     rows = slice(r0, r1)
     dem = mio.read_height(geom_file, rows, ts.width, has_height)
-    valid = mio.read_mask(mask_file, rows, ts.width) if mask_file else None
+    valid = mio.read_mask(mask_file, rows, ts.width, mask_dataset) if mask_file else None
     for win, frames in iter_window_frames(lambda d, r: mio.read_frame(ts, d, r), ts.n_dates, rows, length):
         mio.nan_where_zero(frames, r0, ts.ref_yx)
         maps, std = blend_strip(predict, frames[None], dem, (y0, y1), ts.shape, row_offset=r0, patch=patch,

@@ -222,6 +222,12 @@ def check_mask(path, shape):
     shape : tuple of int
         (length, width) of the time series.
 
+    Returns
+    -------
+    str or None
+        The dataset to read (:func:`read_mask`): ``mask`` if present, else the first 2-D one;
+        None for a file that is not ``*.h5`` (binary or HDF-EOS5, read as MintPy reads it).
+
     Raises
     ------
     InputError
@@ -233,33 +239,20 @@ def check_mask(path, shape):
     atr = _attributes(path, "mask")
     _check_shape(path, atr, shape, "the mask")
     if not path.endswith(".h5"):
-        return                     # a binary or HDF-EOS5 file: read as MintPy reads it
+        return None
     with h5py.File(path, "r") as f:
         datasets = {name: (obj.shape, obj.dtype) for name, obj in f.items() if isinstance(obj, h5py.Dataset)}
-    name = _mask_dataset(path)
-    if name is None:
+    images = [name for name, (dims, _) in datasets.items() if len(dims) == 2]
+    if not images:
         held = ", ".join(f"'{name}' {dims}" for name, (dims, _) in datasets.items()) or "no dataset"
         raise InputError(f"{path}: not a mask, it has no 2-D dataset ({held}; FILE_TYPE "
                          f"{atr.get('FILE_TYPE', 'unknown')}); make one with generate_mask.py")
+    name = "mask" if "mask" in images else images[0]
     if datasets[name][1].kind == "f":
         logger.warning("%s: a mask of floating-point values ('%s', FILE_TYPE %s): only pixels where it is exactly "
                        "0 are skipped; if it is a coherence, make a mask with generate_mask.py", path, name,
                        atr.get("FILE_TYPE", "unknown"))
-
-
-def _mask_dataset(path):
-    """The dataset of an HDF5 mask file that is read: ``mask`` if present, else its first 2-D one.
-
-    None for a file with no 2-D dataset, and for files that are not ``*.h5`` (binary MintPy
-    files, read as MintPy reads them).
-    """
-    import h5py
-
-    if not path.endswith(".h5"):
-        return None
-    with h5py.File(path, "r") as f:
-        images = [name for name, obj in f.items() if isinstance(obj, h5py.Dataset) and obj.ndim == 2]
-    return "mask" if "mask" in images else (images[0] if images else None)
+    return name
 
 
 def _read_template(template_file):
@@ -476,25 +469,26 @@ def read_height(path, rows, width, has_height=True):
     return _read(path, width, rows, "height").astype(np.float32)
 
 
-def read_mask(path, rows, width):
+def read_mask(path, rows, width, dataset=None):
     """Mask over full-width rows.
 
     Parameters
     ----------
     path : str
-        Mask file: its ``mask`` dataset (``maskTempCoh.h5``), else its first 2-D dataset, as
-        :func:`check_mask` checked it.
+        Mask file.
     rows : slice or tuple of int
         Rows ``[y0, y1)``.
     width : int
         Image width.
+    dataset : str or None
+        The dataset :func:`check_mask` chose; None reads the file as MintPy does.
 
     Returns
     -------
     numpy.ndarray
         (y1 - y0, width) bool, True for pixels to use (non-zero in the file).
     """
-    return _read(path, width, rows, dataset=_mask_dataset(path)) != 0
+    return _read(path, width, rows, dataset=dataset) != 0
 
 
 def nan_where_zero(frames, row_offset=0, ref_yx=None):
