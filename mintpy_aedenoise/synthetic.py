@@ -24,8 +24,9 @@ to ~100 m, or geocoded at 0.0008-0.001 degrees). Elastic half-space displacement
 self-similar (scaling every length and the slip by k scales the displacement by k), and the
 window amplitude is normalised, so the spacing matters only through the physical range of
 source sizes and depths relative to the window, and through the turbulence outer scale.
-Both are drawn so that sources span 2-40 pixels and the turbulence has power from sub-window
-to ~50-window scales.
+Both are drawn so that sources span 2-60 pixels and the turbulence has power from sub-window
+scales up to 1.6 windows (6.4 km), the size of its synthesis grid
+(:func:`~mintpy_aedenoise.noise.power_law_fields`), which cuts the longer outer scales.
 """
 from dataclasses import dataclass
 

@@ -27,6 +27,20 @@ def test_outer_scale_flattens_long_wavelengths():
     assert low_slope(vk) > low_slope(pure) + 1.0
 
 
+@pytest.mark.parametrize("shape", [(40, 40), (28, 28)])   # synthesis grids 64 and 45 (odd) wide
+def test_fields_are_isotropic_north_south_as_east_west(shape):
+    """Planes fitted to the fields tilt as much along rows as along columns: irfft2 keeps
+    only the real part of the kx = 0 (and Nyquist) column, which once carried half power
+    (east-west to north-south slope variance 1.55)."""
+    f = power_law_fields(np.random.default_rng(1), 2000, shape, beta=11 / 3, outer_scale=20e3,
+                         pixel_size=100.0)
+    y, x = np.mgrid[:shape[0], :shape[1]].astype(float)
+    a = np.stack([np.ones(x.size), x.ravel(), y.ravel()], axis=1)
+    coef = np.linalg.lstsq(a, f.reshape(len(f), -1).T, rcond=None)[0]
+    ratio = coef[1].var() / coef[2].var()
+    assert 0.88 < ratio < 1.12, ratio
+
+
 def test_fields_are_unit_std_zero_mean_and_reproducible():
     a = power_law_fields(np.random.default_rng(5), 4, (40, 50))
     b = power_law_fields(np.random.default_rng(5), 4, (40, 50))

@@ -7,9 +7,12 @@ The power spectral density follows a von Karman form,
 which is a pure power law ``k^-beta`` for wavelengths shorter than the outer scale and
 flattens above it. ``beta = 8/3`` is the 2-D Kolmogorov slope of the short-scale wet delay,
 ``5/3`` the long-scale one (Hanssen, 2001). Fields are generated on a grid larger than the
-requested window (``oversample``) and cropped, so that the periodic FFT wrap-around does
-not correlate opposite edges and wavelengths longer than the window appear as ramps and
-curvature, as in real data.
+requested window (``oversample``) and cropped, so that the periodic FFT wrap-around
+correlates opposite edges less and wavelengths longer than the window appear as ramps and
+curvature, as in real data. The grid bounds the longest wavelength: at the default
+``oversample=1.6`` it is 1.6 windows (6.4 km for a 40 px window of 100 m pixels), so outer
+scales beyond that are cut at the grid (``benchmarks/noise_isotropy.py`` measures how much,
+docs/synthetic.md quotes it).
 """
 import numpy as np
 import scipy.fft
@@ -83,6 +86,13 @@ def power_law_fields(rng, n, shape, *, beta=8.0 / 3.0, outer_scale=None, pixel_s
     # complex white noise, drawn as float32 pairs and viewed as complex64 (no copy)
     spec = rng.standard_normal((n, gh, gw // 2 + 1, 2), dtype=np.float32).view(np.complex64)[..., 0]
     spec *= amp
+    # irfft2 keeps only the real part of the kx = 0 column (and of the kx = Nyquist column
+    # for an even width), which therefore carries half the power of the others: without
+    # this the north-south variations were weaker than the east-west ones (variance of
+    # the fitted slopes 1 : 1.55). sqrt(2) restores an isotropic field.
+    spec[..., 0] *= np.float32(np.sqrt(2.0))
+    if gw % 2 == 0:
+        spec[..., -1] *= np.float32(np.sqrt(2.0))
     field = scipy.fft.irfft2(spec, s=(gh, gw), workers=-1)[:, :h, :w]
     field = field - field.mean(axis=(1, 2), keepdims=True)
     std = field.std(axis=(1, 2), keepdims=True)
