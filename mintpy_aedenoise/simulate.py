@@ -183,7 +183,12 @@ def simulate_scene(rng, shape, n_dates, *, events=("fault", "mogi"), amplitude=0
     specs = [parse_event(e, n_dates) for e in events]
 
     height = fractal_dem(rng, 1, (length, width), relief=(300.0, 1500.0), pixel_size=pixel_size)[0]
-    inc = np.broadcast_to(np.linspace(30.0, 45.0, width, dtype=np.float32), (length, width)).copy()
+    # columns run east; a right-looking radar looks east on ascending and west on descending
+    # tracks, and the incidence grows away from the track, toward the far range
+    ramp = np.linspace(30.0, 45.0, width, dtype=np.float32)
+    if abs(heading) > 90:
+        ramp = ramp[::-1]
+    inc = np.broadcast_to(ramp, (length, width)).copy()
     az = np.full((length, width), heading2azimuth(heading), np.float32)
     slant = (SATELLITE_ALTITUDE / np.cos(np.deg2rad(inc))).astype(np.float32)
 
@@ -252,11 +257,13 @@ def _metadata(scene, geocoded, lat0=35.0, lon0=-117.8):
         "REF_DATE": scene.dates[0], "START_DATE": scene.dates[0], "END_DATE": scene.dates[-1],
     }
     if geocoded:
-        step = scene.pixel_size / 111320.0
-        atr.update({"X_FIRST": str(lon0), "Y_FIRST": str(lat0), "X_STEP": str(step),
-                    "Y_STEP": str(-step), "X_UNIT": "degrees", "Y_UNIT": "degrees",
-                    "REF_LAT": str(lat0 - step * scene.ref_yx[0]),
-                    "REF_LON": str(lon0 + step * scene.ref_yx[1])})
+        # degrees per pixel_size metres: north-south, and east-west at the first row's latitude
+        y_step = scene.pixel_size / 111320.0
+        x_step = y_step / np.cos(np.deg2rad(lat0))
+        atr.update({"X_FIRST": str(lon0), "Y_FIRST": str(lat0), "X_STEP": str(x_step),
+                    "Y_STEP": str(-y_step), "X_UNIT": "degrees", "Y_UNIT": "degrees",
+                    "REF_LAT": str(lat0 - y_step * scene.ref_yx[0]),
+                    "REF_LON": str(lon0 + x_step * scene.ref_yx[1])})
     return atr
 
 
@@ -328,7 +335,7 @@ def write_dataset(scene, out_dir, *, geocoded=False):
     return paths
 
 
-def write_ifgram_stack(scene, out_dir, *, n_connections=3, rng=None, geocoded=False):
+def write_ifgram_stack(scene, out_dir, *, rng, n_connections=3, geocoded=False):
     """Write a :class:`Scene` as the loaded inputs of a MintPy run: ``out_dir/inputs/``.
 
     Each date is paired with its next ``n_connections`` dates. The interferograms are the
@@ -350,8 +357,8 @@ def write_ifgram_stack(scene, out_dir, *, n_connections=3, rng=None, geocoded=Fa
         MintPy work directory; ``inputs/`` is created in it.
     n_connections : int
         Pairs per date with its following dates (>= 1).
-    rng : numpy.random.Generator, int or None
-        Source of the coherence values and of the decorrelated phase.
+    rng : numpy.random.Generator
+        Source of the date offsets, coherence values and decorrelated phase.
     geocoded : bool
         Geocoded metadata and ``geometryGeo.h5`` instead of ``geometryRadar.h5``.
 
@@ -364,7 +371,8 @@ def write_ifgram_stack(scene, out_dir, *, n_connections=3, rng=None, geocoded=Fa
 
     if n_connections < 1:
         raise ValueError(f"n_connections must be >= 1, got {n_connections}")
-    rng = np.random.default_rng(rng)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     n = len(scene.dates)
     pairs = [(i, j) for i in range(n) for j in range(i + 1, min(i + n_connections, n - 1) + 1)]
     i1, i2 = (np.array(p) for p in zip(*pairs))

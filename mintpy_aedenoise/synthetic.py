@@ -266,6 +266,11 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
         raise ValueError(f"number of windows must be >= 1, got {n}")
     if n_frames < 3:
         raise ValueError(f"n_frames must be >= 3, got {n_frames}")
+    if int(size) < 2:
+        raise ValueError(f"size must be >= 2 pixels (a noise std needs two), got {size}")
+    for name, (lo, hi) in (("snr_range", snr_range), ("noise_level", noise_level)):
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi):
+            raise ValueError(f"{name} must be (min, max) with 0 < min <= max, got ({lo}, {hi})")
     unknown = set(extras) - set(EXTRAS)
     if unknown:
         raise ValueError(f"unknown extras {sorted(unknown)}; choose from {EXTRAS}")

@@ -81,9 +81,34 @@ def test_cli_writes_folder_and_geocoded_option(tmp_path, capsys):
                      "--events", "fault@2:5", "--geocoded"]) == 0
     with h5py.File(out / "timeseries.h5", "r") as f:
         assert f["timeseries"].shape == (10, 32, 40)
-        assert "X_FIRST" in f.attrs and "Y_STEP" in f.attrs
+        atr = dict(f.attrs)
+    # 100 m pixels both ways: degrees of longitude shrink with the cosine of the latitude
+    lat = np.deg2rad(float(atr["Y_FIRST"]))
+    assert float(atr["X_STEP"]) * 111320.0 * np.cos(lat) == pytest.approx(100.0, rel=1e-6)
+    assert -float(atr["Y_STEP"]) * 111320.0 == pytest.approx(100.0, rel=1e-6)
     assert (out / "geometryGeo.h5").is_file()
     assert "event fault" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("heading", [-12.0, -168.0])
+def test_incidence_grows_away_from_the_satellite(heading):
+    """Columns run east: the incidence grows toward the far range, i.e. away from the side
+    the ground-to-satellite vector (MintPy's azimuthAngle) points to."""
+    from mintpy.utils import utils0 as ut0
+    scene = simulate_scene(np.random.default_rng(1), (16, 24), 9, events=(), heading=heading)
+    inc = scene.incidence[0]
+    east = ut0.get_unit_vector4component_of_interest(
+        los_inc_angle=30.0, los_az_angle=float(scene.azimuth[0, 0]), comp="enu2los")[0]
+    assert inc.min() >= 30 and inc.max() <= 45
+    # the LOS east component is > 0 when the satellite lies east of the ground
+    assert np.sign(inc[-1] - inc[0]) == -np.sign(east)
+
+
+def test_ifgram_stack_needs_a_generator(tmp_path):
+    from mintpy_aedenoise.simulate import write_ifgram_stack
+    scene = simulate_scene(np.random.default_rng(1), (16, 16), 9, events=())
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
+        write_ifgram_stack(scene, str(tmp_path), rng=None)
 
 
 def test_seed_reproducibility():
