@@ -125,8 +125,8 @@ def run(config):
     if geom_file is None:
         raise mio.InputError(f"{ts.path}: no geometry file found (inputs/geometryRadar.h5 or "
                              "geometryGeo.h5 next to it); give one with -g")
-    has_height = mio.check_geometry(geom_file, ts.shape)
-    mask_dataset = mio.check_mask(cfg.mask_file, ts.shape) if cfg.mask_file else None
+    has_height = mio.check_geometry(geom_file, ts.shape, ts)
+    mask_dataset = mio.check_mask(cfg.mask_file, ts.shape, ts) if cfg.mask_file else None
 
     weights_file, meta = resolve_weights(cfg.model)
     length = int(meta["model"].get("n_frames", N_FRAMES))

@@ -79,6 +79,34 @@ def _check_shape(path, atr, shape, what):
                          f"{shape[0]} x {shape[1]}")
 
 
+def _check_grid(path, atr, ts, what):
+    """``path`` covers the pixels of the time series ``ts``: both in radar coordinates or both
+    geocoded on the same grid, and the same subset where both record one."""
+    if ts is None:
+        return
+    geo, ts_geo = "Y_FIRST" in atr, "Y_FIRST" in ts.attrs
+    coords = {True: "geocoded", False: "in radar coordinates"}
+    if geo != ts_geo:
+        hint = "geometryGeo.h5" if ts_geo else "inputs/geometryRadar.h5"
+        raise InputError(f"{path}: {what} is {coords[geo]} but the time series {ts.path} is {coords[ts_geo]}; "
+                         f"give the file of the same coordinates (for the geometry: {hint})")
+    checks = []
+    if geo:
+        tol = 0.01 * abs(float(ts.attrs.get("Y_STEP", 0)) or 1e-6)
+        checks += [(k, tol) for k in ("Y_FIRST", "X_FIRST")]
+        checks += [(k, 1e-6 * abs(float(ts.attrs[k]))) for k in ("Y_STEP", "X_STEP") if k in ts.attrs]
+    checks += [(k, 0) for k in ("SUBSET_YMIN", "SUBSET_XMIN") if k in atr and k in ts.attrs]
+    for key, tol in checks:
+        try:
+            mine, theirs = float(atr[key]), float(ts.attrs[key])
+        except (KeyError, ValueError):
+            raise InputError(f"{path}: {what} has no valid {key} but the time series {ts.path} has "
+                             f"{ts.attrs.get(key)}") from None
+        if abs(mine - theirs) > tol:
+            raise InputError(f"{path}: {what} is on another grid than the time series {ts.path} "
+                             f"({key} = {atr[key]} against {ts.attrs[key]})")
+
+
 # ---------------------------------------------------------------------------- inputs
 @dataclass(frozen=True)
 class TimeSeriesFile:
@@ -139,7 +167,8 @@ def open_timeseries(path, min_dates=9):
     FileNotFoundError
         The file does not exist.
     InputError
-        Not a MintPy time series, unreadable, or fewer than ``min_dates`` dates.
+        Not a MintPy time series, unreadable, fewer than ``min_dates`` dates, dates repeated
+        or out of order, a ``UNIT`` other than metres, or a ``bperp`` of the wrong length.
     """
     from mintpy.objects import timeseries
     from mintpy.utils import readfile
@@ -160,7 +189,15 @@ def open_timeseries(path, min_dates=9):
     if obj.numDate < min_dates:
         raise InputError(f"{path}: {obj.numDate} dates, but the auto-encoder needs at least {min_dates} "
                          "consecutive acquisitions (one window)")
+    _check_dates(path, list(obj.dateList))
+    unit = str(atr.get("UNIT", "m"))
+    if unit != "m":
+        raise InputError(f"{path}: UNIT = {unit}, but MintPy time series are in metres (UNIT = m) and "
+                         "deformation_ae.h5 is written in metres; convert the file to metres first")
     bperp = obj.pbase if obj.pbase is not None else np.zeros(obj.numDate)
+    if len(bperp) != obj.numDate:
+        raise InputError(f"{path}: the 'bperp' dataset has {len(bperp)} values for {obj.numDate} dates; "
+                         "the file is damaged (re-run MintPy's invert_network step)")
     try:
         ref_yx = (int(atr["REF_Y"]), int(atr["REF_X"]))
     except (KeyError, ValueError):
@@ -175,8 +212,22 @@ def open_timeseries(path, min_dates=9):
                           int(obj.width), dict(obj.metadata), ref_yx)
 
 
-def check_geometry(path, shape):
-    """Validate a geometry file against the image size.
+def _check_dates(path, dates):
+    """Dates unique and in time order (windows are consecutive acquisitions)."""
+    from mintpy.utils import ptime
+
+    times = ptime.date_list2vector(dates)[0]
+    for i in range(1, len(dates)):
+        if times[i] == times[i - 1]:
+            raise InputError(f"{path}: date {dates[i]} appears twice; a time series has one map per "
+                             "acquisition (remove the duplicate with MintPy's modify_network / exclude_date)")
+        if times[i] < times[i - 1]:
+            raise InputError(f"{path}: the dates are not in time order ({dates[i - 1]} before {dates[i]}); "
+                             "the 9-date windows need consecutive acquisitions")
+
+
+def check_geometry(path, shape, ts=None):
+    """Validate a geometry file against the image size and grid.
 
     Parameters
     ----------
@@ -184,6 +235,9 @@ def check_geometry(path, shape):
         Geometry file (``geometryRadar.h5`` or ``geometryGeo.h5``).
     shape : tuple of int
         (length, width) of the time series.
+    ts : TimeSeriesFile or None
+        The time series, to check that both are in the same coordinates (radar or geocoded,
+        the same geocoded grid and subset).
 
     Returns
     -------
@@ -194,13 +248,14 @@ def check_geometry(path, shape):
     Raises
     ------
     InputError
-        The size differs, or a file that is not a geometry file (``FILE_TYPE``) has no
+        The size or grid differs, or a file that is not a geometry file (``FILE_TYPE``) has no
         ``height`` (a time series given as the geometry).
     """
     from mintpy.utils import readfile
 
     atr = _attributes(path, "geometry")
     _check_shape(path, atr, shape, "the geometry")
+    _check_grid(path, atr, ts, "the geometry")
     if "height" in readfile.get_dataset_list(path):
         return True
     if atr.get("FILE_TYPE") != "geometry":
@@ -212,8 +267,8 @@ def check_geometry(path, shape):
     return False
 
 
-def check_mask(path, shape):
-    """Validate a mask file (e.g. ``maskTempCoh.h5``) against the image size.
+def check_mask(path, shape, ts=None):
+    """Validate a mask file (e.g. ``maskTempCoh.h5``) against the image size and grid.
 
     Parameters
     ----------
@@ -221,6 +276,8 @@ def check_mask(path, shape):
         Mask file.
     shape : tuple of int
         (length, width) of the time series.
+    ts : TimeSeriesFile or None
+        The time series, to check that both are in the same coordinates.
 
     Returns
     -------
@@ -231,13 +288,14 @@ def check_mask(path, shape):
     Raises
     ------
     InputError
-        The size differs, or an HDF5 file has no 2-D dataset (a time series given as a mask).
+        The size or grid differs, or an HDF5 file has no 2-D dataset (a time series given as a mask).
         A mask of floating-point values (a coherence?) is only a warning.
     """
     import h5py
 
     atr = _attributes(path, "mask")
     _check_shape(path, atr, shape, "the mask")
+    _check_grid(path, atr, ts, "the mask")
     if not path.endswith(".h5"):
         return None
     with h5py.File(path, "r") as f:
@@ -441,7 +499,21 @@ def read_frame(ts, date_index, rows):
     numpy.ndarray
         (y1 - y0, width) float32 metres, as stored (0 where MintPy's inversion failed).
     """
-    return _read(ts.path, ts.width, rows, f"timeseries-{ts.dates[date_index]}").astype(np.float32)
+    import h5py
+
+    # by index, with h5py: readfile.read looks a date up by name (the first of duplicates)
+    # and, for files of <= 20 dates, reads every date of the box to return one
+    x0, y0, x1, y1 = rows_to_box(rows, ts.width)
+    what = f"cannot read rows {y0}-{y1} of date {ts.dates[date_index]}"
+    try:
+        with h5py.File(ts.path, "r") as f:
+            data = f["timeseries"][date_index, y0:y1, x0:x1]
+    except Exception as err:  # h5py raises many types for damaged files
+        raise InputError(f"{ts.path}: {what} ({type(err).__name__}: {err})") from err
+    if data.shape != (y1 - y0, x1 - x0):
+        raise InputError(f"{ts.path}: {what}: got {data.shape} instead of {(y1 - y0, x1 - x0)}; "
+                         "the file is truncated or its LENGTH/WIDTH attributes are wrong")
+    return data.astype(np.float32)
 
 
 def read_height(path, rows, width, has_height=True):
@@ -554,7 +626,7 @@ def check_output_path(out_file, inputs=()):
     """
     out = os.path.abspath(out_file)
     folder = os.path.dirname(out)
-    if not out.endswith((".h5", ".he5")):
+    if not out.endswith(".h5"):
         raise InputError(f"{out_file}: the output must be an HDF5 file ending in .h5")
     if not os.path.isdir(folder):
         problem = "is not a folder" if os.path.exists(folder) else "does not exist"

@@ -15,6 +15,7 @@ def _write(path, datasets, file_type, shape, extra=None):
     from mintpy.utils import writefile
 
     meta = {"FILE_TYPE": file_type, "LENGTH": str(shape[0]), "WIDTH": str(shape[1]), **(extra or {})}
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
     writefile.write(datasets, out_file=str(path), metadata=meta, print_msg=False)
     return str(path)
 
@@ -230,4 +231,75 @@ def test_output_would_overwrite_the_input(inputs, capsys):
 def test_bad_option_values_are_refused_by_the_parser(inputs, capsys):
     _fails(_args(inputs, **{"--tile-rows": "0"}), capsys, "--tile-rows must be >= 1")
     _fails(_args(inputs, **{"--overlap": "40"}), capsys, "overlap must be in [0, 40)")
+    _nothing_written(inputs)
+
+
+def _series_copy(scene, path, dates=None, bperp=None, extra=None):
+    """The scene's time series written again with other dates, baselines or attributes."""
+    dates = scene.dates if dates is None else dates
+    return _write(path, {"timeseries": scene.timeseries, "date": np.array(dates, np.bytes_),
+                         "bperp": scene.bperp if bperp is None else bperp},
+                  "timeseries", (50, 60), {"REF_DATE": scene.dates[0], "UNIT": "m", **(extra or {})})
+
+
+def test_repeated_or_unordered_dates(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    twice = list(scene.dates)
+    twice[5] = twice[4]
+    path = _series_copy(scene, tmp_path / "twice" / "timeseries_ERA5.h5", dates=twice)
+    _fails(_args(inputs, ts=path), capsys, path, f"date {twice[4]} appears twice")
+    swapped = list(scene.dates)
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    path = _series_copy(scene, tmp_path / "swapped" / "timeseries_ERA5.h5", dates=swapped)
+    _fails(_args(inputs, ts=path), capsys, path, "not in time order", f"{swapped[0]} before {swapped[1]}")
+    _nothing_written(inputs)
+
+
+def test_time_series_not_in_metres(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    path = _series_copy(scene, tmp_path / "timeseries_ERA5.h5", extra={"UNIT": "cm"})
+    _fails(_args(inputs, ts=path), capsys, path, "UNIT = cm", "metres")
+    _nothing_written(inputs)
+
+
+def test_baselines_of_the_wrong_length(inputs, capsys, ae_dataset, tmp_path):
+    scene, _ = ae_dataset
+    path = _series_copy(scene, tmp_path / "timeseries_ERA5.h5", bperp=scene.bperp[:4])
+    _fails(_args(inputs, ts=path), capsys, path, "'bperp' dataset has 4 values for 12 dates")
+    _nothing_written(inputs)
+
+
+def test_geometry_or_mask_in_other_coordinates(inputs, capsys, tmp_path):
+    radar = {"height": np.zeros((50, 60), np.float32)}
+    geo = {"Y_FIRST": "35.0", "X_FIRST": "-117.8", "Y_STEP": "-0.0009", "X_STEP": "0.0011"}
+    geom = _write(tmp_path / "geometryGeo.h5", radar, "geometry", (50, 60), geo)
+    _fails(_args(inputs, **{"-g": geom}), capsys, geom, "the geometry is geocoded",
+           "in radar coordinates", "inputs/geometryRadar.h5")
+    mask = _write(tmp_path / "geo_maskTempCoh.h5", {"mask": np.ones((50, 60), bool)}, "mask", (50, 60), geo)
+    _fails(_args(inputs, **{"-m": mask}), capsys, mask, "the mask is geocoded")
+    sub = _write(tmp_path / "sub" / "geometryRadar.h5", radar, "geometry", (50, 60), {"SUBSET_YMIN": "10"})
+    ts_sub = os.path.join(tmp_path, "sub", "timeseries_ERA5.h5")
+    with h5py.File(inputs["timeseries"]) as src, h5py.File(ts_sub, "w") as dst:
+        for name in src:
+            src.copy(name, dst)
+        dst.attrs.update({**src.attrs, "SUBSET_YMIN": "0"})
+    _fails(_args(inputs, ts=ts_sub, **{"-g": sub}), capsys, sub, "on another grid", "SUBSET_YMIN = 10 against 0")
+    _nothing_written(inputs)
+
+
+def test_geocoded_geometry_on_another_grid(ae_geo_dataset, tiny_model_file, capsys, tmp_path):
+    _, paths = ae_geo_dataset
+    with h5py.File(paths["geometry"]) as src, h5py.File(tmp_path / "geometryGeo.h5", "w") as dst:
+        for name in src:
+            src.copy(name, dst)
+        dst.attrs.update({**src.attrs, "X_FIRST": str(float(src.attrs["X_FIRST"]) + 0.01)})
+    geom = str(tmp_path / "geometryGeo.h5")
+    _fails([paths["timeseries"], "-g", geom, "--model", tiny_model_file, "-m", "no",
+            "-o", str(tmp_path / "deformation_ae.h5")], capsys, geom, "on another grid", "X_FIRST")
+    assert not os.path.exists(tmp_path / "deformation_ae.h5")
+
+
+def test_output_must_end_in_h5(inputs, capsys):
+    out = inputs["out"][:-3] + ".he5"
+    _fails(_args(inputs, **{"-o": out}), capsys, out, "must be an HDF5 file ending in .h5")
     _nothing_written(inputs)
