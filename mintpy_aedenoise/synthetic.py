@@ -238,7 +238,7 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     level_noise : float, array_like of shape (n,), or None
         Window level on each date: a constant per frame, drawn independently for every frame
         with this standard deviation in units of the window's noise std (the atmosphere
-        between the window and a reference point outside it; 1-2.4 for the spectra here and a
+        between the window and a reference point outside it; 1-2.5 for the spectra here and a
         reference 10-25 km away, see ``benchmarks/level_ratio.py``). None or 0 adds none:
         the turbulence then has zero mean over the window. Drawn last, so the rest of the
         batch is the same with or without it; the SNR is unchanged (it is defined after

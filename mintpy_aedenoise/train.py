@@ -54,7 +54,7 @@ LOSS_EPS = 0.01
 #: Offset added to the step when seeding validation batches, far from any training step.
 VALIDATION_SEED_OFFSET = 10**9
 #: Level-noise ratio of the second validation set of a version-3 run: about a real scene's
-#: (``benchmarks/level_ratio.py`` gives 1.0-2.4 for a reference 10-25 km away).
+#: (``benchmarks/level_ratio.py`` gives 1.0-2.5 for a reference 10-25 km away).
 VALIDATION_LEVEL_NOISE = 1.0
 #: Suffix of the validation keys scored on the windows with levels (``r2_mean_level1``).
 VALIDATION_LEVEL_SUFFIX = f"_level{VALIDATION_LEVEL_NOISE:g}"
