@@ -35,7 +35,7 @@ from .baselines import ESTIMATORS
 from .metrics import r2_per_window
 from .synthetic import KINDS, generate_windows
 
-__all__ = ["EVAL_SEED_OFFSET", "R2_BAR", "NETWORK", "EvaluationResult", "evaluate",
+__all__ = ["BENCHMARK_VERSION", "EVAL_SEED_OFFSET", "R2_BAR", "NETWORK", "EvaluationResult", "evaluate",
            "snr_levels", "threshold_snr", "standard_error", "bootstrap", "interval_line", "level_batch",
            "format_table", "summary_line", "plot"]
 
@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 #: Added to the level index in the evaluation generator's seed, far above training steps.
 EVAL_SEED_OFFSET = 7_000_000
+#: Version of the benchmark's windows, raised whenever the generator draws other windows from
+#: the same seeds: 1 up to package 0.2.0; 2 from 0.2.1 (isotropic turbulence). Evaluations of
+#: different versions are not of the same windows (tools/compare_evaluations.py refuses them).
+BENCHMARK_VERSION = 2
 #: The paper's quality bar on the mean R^2.
 R2_BAR = 0.6
 #: Name of the network's entry in the results.
@@ -364,6 +368,7 @@ class EvaluationResult:
                                for name, r2 in self.window_r2.items()},
                 "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
+                "benchmark_version": BENCHMARK_VERSION,
                 "level_noise": float(self.level_noise),
                 "summary": summary_line(self)}
         if self.mean_r2_relative:

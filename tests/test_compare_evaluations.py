@@ -73,6 +73,11 @@ def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
     b.write_text(json.dumps(dict(shipped, bar=0.5)))
     assert _tool().main([str(a), str(b)]) == 2
     assert "not of the same windows: bar 0.6 against 0.5" in capsys.readouterr().err
+    # the same seeds drew other noise before 0.2.1, and those files have no version (= 1)
+    older = {k: v for k, v in shipped.items() if k != "benchmark_version"}
+    b.write_text(json.dumps(older))
+    assert _tool().main([str(a), str(b)]) == 2
+    assert "not of the same windows: benchmark_version 2 against 1" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, mean_r2={"naive": shipped["mean_r2"]["naive"]})))
     assert _tool().main([str(a), str(b)]) == 2
     assert "has no 'network' scores" in capsys.readouterr().err

@@ -39,7 +39,7 @@ BANDS = ((0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0))
 #: rounding of two machines' kernels (about 1e-6) is not counted as a difference.
 TIE = 5e-4
 #: Keys that must agree for two evaluations to be of the same windows.
-SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "bar")
+SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "bar", "benchmark_version")
 
 
 def create_parser():
@@ -64,6 +64,7 @@ def _load(path):
             data = json.load(f)
     except (OSError, ValueError) as err:
         raise ValueError(f"{path}: cannot read an evaluation JSON ({err})") from None
+    data.setdefault("benchmark_version", 1)     # written before versions were recorded (<= 0.2.0)
     missing = [k for k in (*SAME_WINDOWS, "mean_r2", "threshold_snr") if k not in data]
     if missing:
         raise ValueError(f"{path}: not an aedenoise_evaluate.py JSON, missing {missing}")
