@@ -475,7 +475,17 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
         model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs,
                                               config.res_blocks)
-        logger.info("resumed %s at step %d", ckpt, state["step"])
+        done = int(np.asarray(model.optimizer.iterations))
+        if done != state["step"]:
+            # a run stopped between replacing checkpoint.keras and state.json: the weights are
+            # those of the checkpoint, so count from its steps (the state's last validation and
+            # wall time are then those of the checkpoint before)
+            logger.warning("%s holds %d optimiser steps but %s says %d (a run stopped while writing "
+                           "its checkpoint): continuing from step %d", ckpt, done, state_file,
+                           state["step"], done)
+            state["step"] = done
+        logger.info("resumed %s at step %d; the run's saved options apply, except --steps, "
+                    "--time-limit and run-time flags", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
         model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
@@ -512,13 +522,12 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         return average.applied() if average else contextlib.nullcontext()
 
     def checkpoint():
-        # the optimiser's own weights: the resume checkpoint, and a score to compare the average with
+        # validation and exports first, then the three resume files back to back, the state
+        # last: a stop in between leaves checkpoint.keras and ema.npz ahead of state.json,
+        # which a resume detects from the optimiser's step count
+        # the optimiser's own weights: a score to compare the average with
         raw = ({k + "_raw": v for k, v in _validate(model, val, val_level).items() if k.startswith("r2_mean")}
                if average else {})
-        model.save(ckpt + ".tmp.keras")
-        os.replace(ckpt + ".tmp.keras", ckpt)
-        if average:
-            average.save(step)
         with exported():                 # validate and export the average's weights
             metrics = {**_validate(model, val, val_level), **raw}
             state.update(step=step, wall_time=wall0 + time.time() - t_start, config=asdict(config))
@@ -529,8 +538,12 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
                 best = {"metric": config.keep_best, "value": value, "step": step}
                 _export(metrics, export_best, best)
                 state["best"] = best
-            write_json_atomic(state_file, state)
             _export(metrics)
+        model.save(ckpt + ".tmp.keras")
+        os.replace(ckpt + ".tmp.keras", ckpt)
+        if average:
+            average.save(step)
+        write_json_atomic(state_file, state)
 
     def _export(metrics, path=export, selected=None):
         meta = {

@@ -1,6 +1,7 @@
 """Training: a two-step smoke run on a tiny model, exact resume, and a save/load round trip."""
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -48,6 +49,40 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     train(_config(tmp_path, 4), resume=True)
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["step"] == 4 and [h["step"] for h in state["history"]] == [2, 4]
+
+
+def test_a_run_stopped_while_checkpointing_resumes_from_the_checkpoint(tmp_path, caplog):
+    """checkpoint.keras and ema.npz written, state.json not yet: the resume counts from the
+    checkpoint's optimiser steps, and ends where the uninterrupted run ends."""
+    straight = dataclasses.replace(_config(tmp_path, 4), ema=0.5)
+    train(straight)
+    crash = dataclasses.replace(straight, out_dir=str(tmp_path / "crash"), time_limit=1e-9)
+    state_file = tmp_path / "crash" / "state.json"
+    train(crash)                                       # stops at step 1
+    first = state_file.read_text()
+    train(crash, resume=True)                          # one more step: checkpoint at step 2
+    assert json.loads(state_file.read_text())["step"] == 2
+    state_file.write_text(first)                       # as if stopped before the state was replaced
+    with caplog.at_level(logging.WARNING):
+        train(dataclasses.replace(crash, time_limit=0.0), resume=True)
+    assert "holds 2 optimiser steps but" in caplog.text and "continuing from step 2" in caplog.text
+    meta = json.loads((tmp_path / "crash" / "fault.json").read_text())
+    assert meta["training"]["steps"] == 4 and meta["training"]["samples_seen"] == 16
+    for a, b in zip(load_model(str(tmp_path / "run" / "fault.weights.h5")).get_weights(),
+                    load_model(str(tmp_path / "crash" / "fault.weights.h5")).get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_cli_resumes_on_the_run_s_own_schedule(tmp_path):
+    from mintpy_aedenoise.cli import train as cli
+
+    out = str(tmp_path / "run")
+    train(_config(tmp_path, 6))
+    assert cli.cmd_line_parse(["--model", "fault", "--out", out, "--resume"]).config.steps == 6
+    assert cli.cmd_line_parse(["--model", "fault", "--out", out, "--resume", "--steps", "8"]).config.steps == 8
+    assert cli.cmd_line_parse(["--model", "fault", "--out", out]).config.steps == TrainConfig.steps
+    assert cli.cmd_line_parse(["--model", "fault", "--out", str(tmp_path / "new"), "--resume"]).config.steps == \
+        TrainConfig.steps
 
 
 def _checkpoint_weights(run):

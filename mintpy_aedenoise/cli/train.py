@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """aedenoise_train.py: train the fault or Mogi auto-encoder on synthetic windows."""
+import json
 import logging
+import os
 import sys
 
 from ..engine.normalise import NORMALISATION_VERSION, SUPPORTED_VERSIONS
@@ -11,8 +13,9 @@ EXAMPLE = """example:
   # train the fault model for 20000 steps of 64 windows, checkpoint every 500 steps
   aedenoise_train.py --model fault --steps 20000 --out runs/fault
 
-  # continue an interrupted run from its last checkpoint
-  aedenoise_train.py --model fault --steps 20000 --out runs/fault --resume
+  # continue an interrupted run from its last checkpoint, on its own schedule (--steps N
+  # stretches or shortens the schedule; the run's other saved options always apply)
+  aedenoise_train.py --model fault --out runs/fault --resume
 
   # warm start a new network from shipped weights (a version-2 donor seeds a version-3 network)
   aedenoise_train.py --model mogi --out runs/mogi6 --lr 3e-4 --seed 12 --init-from mintpy_aedenoise/weights/mogi.weights.h5
@@ -45,7 +48,8 @@ def create_parser(subparsers=None):
     parser.add_argument("--model", dest="kind", choices=("fault", "mogi"), required=True,
                         help="deformation source of the synthetic training data")
     parser.add_argument("--out", dest="out_dir", help="run folder (default: runs/<model>)")
-    parser.add_argument("--steps", type=int, default=20000, help="total optimiser steps (default: %(default)s)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help=f"total optimiser steps (default: {TrainConfig.steps}; with --resume, the run's own)")
     parser.add_argument("--batch", type=int, default=64, help="windows per step (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
@@ -97,12 +101,23 @@ def cmd_line_parse(iargs=None):
     inps = parser.parse_args(args=iargs)
     if inps.out_dir is None:
         inps.out_dir = f"runs/{inps.kind}"
+    if inps.steps is None:
+        inps.steps = (resume_steps(inps.out_dir) if inps.resume else None) or TrainConfig.steps
     try:
         inps.config = train_config(inps)
     except ConfigError as err:
         # every checked field is set by the flag of the same name (--model has argparse choices)
         parser.error(f"--{err.field.replace('_', '-')} {err.requirement}, got {err.value!r}")
     return inps
+
+
+def resume_steps(out_dir):
+    """The schedule length of the run saved in ``out_dir`` (None without a readable state)."""
+    try:
+        with open(os.path.join(out_dir, "state.json")) as f:
+            return int(json.load(f)["config"]["steps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def train_config(inps):
