@@ -39,6 +39,9 @@ def main(iargs=None):
     meta = read_sidecar(exported)
     meta["training"]["weight_average"] = None
     meta.pop("evaluation", None)          # the export's evaluation does not describe these weights
+    # nor does its validation, except the optimiser weights' own scores (``*_raw``)
+    raw = {k[:-len("_raw")]: v for k, v in meta.get("validation", {}).items() if k.endswith("_raw")}
+    meta["validation"] = raw or None
     save_model(model, inps.out, meta)
     print(f"wrote {inps.out}")
     return 0

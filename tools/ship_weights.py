@@ -16,9 +16,10 @@ The steps, in the order that matters:
 3. evaluate the staged weights on the held-out benchmark (``aedenoise_evaluate.py
    --update-sidecar``): the summary goes into the staged sidecar, the figure and the results
    are staged too;
-4. only then move the weights and sidecar into ``mintpy_aedenoise/weights/`` and the figure and
-   results to ``docs/figures/evaluation_<kind>.png|json`` (one rename each), so that an error or
-   an interruption before this step leaves the shipped weights and their figures as they were;
+4. only then copy the figure and results next to ``docs/figures/evaluation_<kind>.png|json``
+   and rename them into place, then rename the sidecar and the weights into
+   ``mintpy_aedenoise/weights/`` (the last two renames), so that an error or an interruption
+   before this step leaves the shipped weights and their figures as they were;
 5. regenerate ``tests/data/golden.npz`` (``tests/data/make_golden.py``) and print the summary
    lines. The prose of docs/evaluation.md, docs/model.md and docs/real_data.md is updated by hand.
 
@@ -169,12 +170,24 @@ def main(iargs=None):
             evaluation = json.load(f)
         evaluation["weights"] = os.path.relpath(dest, ROOT) if _inside(dest, ROOT) else dest
         write_json_atomic(results, evaluation)
-        moves = [(staged, dest), (sidecar_path(staged), sidecar_path(dest))]
-        moves += [(os.path.join(staging, name + ext), os.path.join(inps.figures_dir, name + ext))
-                  for ext in (".png", ".json")]
-        for src, dst in moves:
-            os.chmod(src, default_file_mode())
-            os.replace(src, dst)
+        # the figures are copied next to their destination first (the figures folder may be on
+        # another file system), so that only renames are left; the weights and sidecar go last,
+        # one rename after the other
+        moves = []
+        for ext in (".png", ".json"):
+            final = os.path.join(inps.figures_dir, name + ext)
+            near = os.path.join(inps.figures_dir, f".{name}{ext}.{os.getpid()}.tmp")
+            shutil.copyfile(os.path.join(staging, name + ext), near)
+            moves.append((near, final))
+        moves += [(sidecar_path(staged), sidecar_path(dest)), (staged, dest)]
+        try:
+            for src, dst in moves:
+                os.chmod(src, default_file_mode())
+                os.replace(src, dst)
+        finally:
+            for src, _ in moves[:2]:
+                if os.path.exists(src):
+                    os.remove(src)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(f"shipped {inps.weights_file} as {dest} (sha256 {digest[:12]})")
