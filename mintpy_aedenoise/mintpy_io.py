@@ -92,10 +92,17 @@ def _check_grid(path, atr, ts, what):
                          f"give the file of the same coordinates (for the geometry: {hint})")
     checks = []
     if geo:
-        tol = 0.01 * abs(float(ts.attrs.get("Y_STEP", 0)) or 1e-6)
-        checks += [(k, tol) for k in ("Y_FIRST", "X_FIRST")]
-        checks += [(k, 1e-6 * abs(float(ts.attrs[k]))) for k in ("Y_STEP", "X_STEP") if k in ts.attrs]
-    checks += [(k, 0) for k in ("SUBSET_YMIN", "SUBSET_XMIN") if k in atr and k in ts.attrs]
+        # tolerances of 1 % of a pixel: at the first pixel, and over the image for the steps
+        span = max(ts.length, ts.width)
+        for first, step in (("Y_FIRST", "Y_STEP"), ("X_FIRST", "X_STEP")):
+            try:
+                pixel = abs(float(ts.attrs[step]))
+            except (KeyError, ValueError):
+                continue
+            checks += [(first, 0.01 * pixel), (step, 0.01 * pixel / span)]
+    else:
+        # radar files of one subset (geocode.py keeps the radar SUBSET_* keys in geocoded files)
+        checks += [(k, 0) for k in ("SUBSET_YMIN", "SUBSET_XMIN") if k in atr and k in ts.attrs]
     for key, tol in checks:
         try:
             mine, theirs = float(atr[key]), float(ts.attrs[key])

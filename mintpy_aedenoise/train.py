@@ -475,15 +475,22 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         model = keras.models.load_model(ckpt, compile=True, custom_objects=custom_objects())
         model.config_args = model_config_args(N_FRAMES, config.widths, config.head, config.level_inputs,
                                               config.res_blocks)
+        # the optimiser's step count at the checkpoint that state.json describes (states written
+        # before it was recorded: the step itself)
         done = int(np.asarray(model.optimizer.iterations))
-        if done != state["step"]:
+        ahead = done - state.get("iterations", state["step"])
+        if ahead < 0:
+            raise RuntimeError(f"{ckpt} is older than {state_file} (its optimiser is {-ahead} steps "
+                               "behind): the run folder was changed by hand; restore the pair")
+        if ahead:
             # a run stopped between replacing checkpoint.keras and state.json: the weights are
-            # those of the checkpoint, so count from its steps (the state's last validation and
+            # those of the newer checkpoint, so count from it (the state's last validation and
             # wall time are then those of the checkpoint before)
-            logger.warning("%s holds %d optimiser steps but %s says %d (a run stopped while writing "
-                           "its checkpoint): continuing from step %d", ckpt, done, state_file,
-                           state["step"], done)
-            state["step"] = done
+            logger.warning("%s is %d optimiser steps ahead of %s (a run stopped while writing its "
+                           "checkpoint): continuing from step %d", ckpt, ahead, state_file,
+                           state["step"] + ahead)
+            state["step"] += ahead
+            state["iterations"] = done
         logger.info("resumed %s at step %d; the run's saved options apply, except --steps, "
                     "--time-limit and run-time flags", ckpt, state["step"])
     else:
@@ -539,6 +546,7 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
                 _export(metrics, export_best, best)
                 state["best"] = best
             _export(metrics)
+        state["iterations"] = int(np.asarray(model.optimizer.iterations))
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
         if average:

@@ -303,3 +303,22 @@ def test_output_must_end_in_h5(inputs, capsys):
     out = inputs["out"][:-3] + ".he5"
     _fails(_args(inputs, **{"-o": out}), capsys, out, "must be an HDF5 file ending in .h5")
     _nothing_written(inputs)
+
+
+def test_geocoded_files_of_one_grid_pass_despite_subset_keys_and_rounding(ae_geo_dataset, tmp_path):
+    """geocode.py keeps the radar SUBSET_* keys, and writers round the steps differently."""
+    from mintpy_aedenoise import mintpy_io as mio
+
+    _, paths = ae_geo_dataset
+    ts = mio.open_timeseries(paths["timeseries"])
+    geom = str(tmp_path / "geometryGeo.h5")
+    with h5py.File(paths["geometry"]) as src, h5py.File(geom, "w") as dst:
+        for name in src:
+            src.copy(name, dst)
+        step = float(src.attrs["X_STEP"])
+        dst.attrs.update({**src.attrs, "SUBSET_YMIN": "150", "X_STEP": f"{step * (1 + 1e-5):.12g}"})
+    assert mio.check_geometry(geom, ts.shape, ts) is True
+    with h5py.File(geom, "a") as dst:         # a step off by a pixel over the image is another grid
+        dst.attrs["X_STEP"] = str(step * (1 + 1.0 / ts.width))
+    with pytest.raises(mio.InputError, match="on another grid"):
+        mio.check_geometry(geom, ts.shape, ts)

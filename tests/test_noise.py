@@ -41,6 +41,21 @@ def test_fields_are_isotropic_north_south_as_east_west(shape):
     assert 0.88 < ratio < 1.12, ratio
 
 
+@pytest.mark.parametrize("size", [64, 45])
+def test_white_fields_have_a_flat_spectrum_on_every_line(size):
+    """beta = 0 on the whole grid: every non-DC bin of the averaged periodogram carries the same
+    power, the kx = 0 column, the ky = 0 row and the Nyquist column (even size) included."""
+    f = power_law_fields(np.random.default_rng(3), 400, (size, size), beta=0.0, oversample=1.0)
+    p = (np.abs(np.fft.rfft2(f)) ** 2).mean(axis=0)
+    p[0, 0] = np.nan
+    ref = np.nanmean(p[1:-1, 1:-1])
+    lines = {"kx = 0": p[1:, 0], "ky = 0": p[0, 1:]}
+    if size % 2 == 0:
+        lines["kx = Nyquist"] = p[:, -1]
+    for name, line in lines.items():
+        assert np.mean(line) / ref == pytest.approx(1.0, abs=0.05), name
+
+
 def test_fields_are_unit_std_zero_mean_and_reproducible():
     a = power_law_fields(np.random.default_rng(5), 4, (40, 50))
     b = power_law_fields(np.random.default_rng(5), 4, (40, 50))

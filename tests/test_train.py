@@ -65,12 +65,18 @@ def test_a_run_stopped_while_checkpointing_resumes_from_the_checkpoint(tmp_path,
     state_file.write_text(first)                       # as if stopped before the state was replaced
     with caplog.at_level(logging.WARNING):
         train(dataclasses.replace(crash, time_limit=0.0), resume=True)
-    assert "holds 2 optimiser steps but" in caplog.text and "continuing from step 2" in caplog.text
+    assert "1 optimiser steps ahead of" in caplog.text and "continuing from step 2" in caplog.text
     meta = json.loads((tmp_path / "crash" / "fault.json").read_text())
     assert meta["training"]["steps"] == 4 and meta["training"]["samples_seen"] == 16
     for a, b in zip(load_model(str(tmp_path / "run" / "fault.weights.h5")).get_weights(),
                     load_model(str(tmp_path / "crash" / "fault.weights.h5")).get_weights()):
         np.testing.assert_array_equal(a, b)
+    # a checkpoint older than its state is refused
+    state = json.loads(state_file.read_text())
+    assert state["iterations"] == 4
+    state_file.write_text(json.dumps(dict(state, iterations=6)))
+    with pytest.raises(RuntimeError, match="is older than"):
+        train(dataclasses.replace(crash, time_limit=0.0, steps=8), resume=True)
 
 
 def test_the_cli_resumes_on_the_run_s_own_schedule(tmp_path):

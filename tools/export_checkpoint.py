@@ -37,11 +37,12 @@ def main(iargs=None):
     checkpoint = keras.models.load_model(f"{inps.run_dir}/checkpoint.keras", custom_objects=custom_objects())
     model.set_weights(checkpoint.get_weights())
     meta = read_sidecar(exported)
-    meta["training"]["weight_average"] = None
     meta.pop("evaluation", None)          # the export's evaluation does not describe these weights
-    # nor does its validation, except the optimiser weights' own scores (``*_raw``)
-    raw = {k[:-len("_raw")]: v for k, v in meta.get("validation", {}).items() if k.endswith("_raw")}
-    meta["validation"] = raw or None
+    if meta["training"].get("weight_average"):
+        # nor does its validation, of the average: keep the optimiser weights' own (``*_raw``)
+        validation = meta.get("validation") or {}
+        meta["validation"] = {k[:-len("_raw")]: v for k, v in validation.items() if k.endswith("_raw")} or None
+    meta["training"]["weight_average"] = None
     save_model(model, inps.out, meta)
     print(f"wrote {inps.out}")
     return 0
