@@ -80,8 +80,8 @@ def _check_shape(path, atr, shape, what):
 
 
 def _check_grid(path, atr, ts, what):
-    """``path`` covers the pixels of the time series ``ts``: both in radar coordinates or both
-    geocoded on the same grid, and the same subset where both record one."""
+    """``path`` covers the pixels of the time series ``ts``: both geocoded on the same grid, or
+    both in radar coordinates and of the same subset where both record one."""
     if ts is None:
         return
     geo, ts_geo = "Y_FIRST" in atr, "Y_FIRST" in ts.attrs
@@ -243,8 +243,8 @@ def check_geometry(path, shape, ts=None):
     shape : tuple of int
         (length, width) of the time series.
     ts : TimeSeriesFile or None
-        The time series, to check that both are in the same coordinates (radar or geocoded,
-        the same geocoded grid and subset).
+        The time series, to check that both are in the same coordinates (the same geocoded
+        grid, or radar coordinates of the same subset).
 
     Returns
     -------
