@@ -284,7 +284,7 @@ def _read_keys(fname):
     return out
 
 
-#: Values read as ``auto``, as MintPy's own template reading in this package does (``mintpy_io``).
+#: Values read as ``auto``, here and in the package's reading of smallbaselineApp templates (``mintpy_io``).
 AUTO_SPELLINGS = ("auto", "default", "def")
 
 

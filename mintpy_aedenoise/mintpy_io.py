@@ -328,7 +328,9 @@ def _read_template(template_file):
     template = readfile.read_template(os.path.join(os.path.dirname(mintpy.__file__),
                                                    "defaults", "smallbaselineApp.cfg"))
     if template_file:
-        loose = {"def": "auto", "default": "auto", "y": "yes", "on": "yes", "n": "no", "off": "no"}
+        from .config import AUTO_SPELLINGS
+
+        loose = {**dict.fromkeys(AUTO_SPELLINGS, "auto"), "y": "yes", "on": "yes", "n": "no", "off": "no"}
         for key, value in readfile.read_template(template_file).items():
             value = loose.get(value.lower(), value) if isinstance(value, str) else value
             if key in ("mintpy.deramp", "mintpy.troposphericDelay.method"):
