@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mintpy_aedenoise.cli import simulate as cli
+from mintpy_aedenoise import simulate
 from mintpy_aedenoise.simulate import parse_event, simulate_scene
 
 BIN = Path(sys.executable).parent
@@ -150,3 +151,19 @@ def test_parse_event():
     assert parse_event("MOGI@1:2", 5) == ("mogi", 1, 2)
     with pytest.raises(ValueError, match="bad event timing 'fault@0:3'"):
         parse_event("fault@0:3", 5)    # the first date is the reference: events start later
+
+
+def test_coordinates_are_pixel_centres():
+    """MintPy's coordinate object reads REF_LAT/REF_LON and the radar lookup table as pixel
+    centres: both map back to the reference pixel and to their own rows and columns."""
+    from mintpy.objects.coord import coordinate
+    scene = simulate_scene(np.random.default_rng(4), (24, 32), 9, events=())
+    atr = simulate._metadata(scene, geocoded=True)
+    coord = coordinate(atr)
+    ref = (int(atr["REF_Y"]), int(atr["REF_X"]))
+    assert tuple(coord.lalo2yx(float(atr["REF_LAT"]), float(atr["REF_LON"]))) == ref
+    assert coord.yx2lalo(*ref) == pytest.approx((float(atr["REF_LAT"]), float(atr["REF_LON"])), abs=1e-9)
+    table = simulate._lookup_table(scene)
+    for row, col in ((0, 0), (23, 31), (7, 19)):
+        assert coord.yx2lalo(row, col) == pytest.approx(
+            (table["latitude"][row, col], table["longitude"][row, col]), abs=1e-5)
