@@ -49,8 +49,11 @@ def resolve_model(model):
 
 def _check_usable(windows, dem):
     """Refuse windows with no pixel finite on every date and in the DEM: the output would be all NaN."""
-    if (valid_mask(windows) & np.isfinite(dem)).any():
-        return                               # one pass in the normal case; the reasons only on failure
+    # window by window, so that a sliding-window view of a long series is never expanded into
+    # a (B, 9, H, W) mask at once; the normal case stops at the first window
+    for k in range(len(windows)):
+        if (valid_mask(windows[k:k + 1])[0] & np.isfinite(dem[k])).any():
+            return                           # the reasons only on failure
     if not np.isfinite(windows).any():
         raise ValueError("windows contain no finite value (all NaN/inf)")
     if not np.isfinite(dem).any():

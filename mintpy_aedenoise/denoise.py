@@ -291,9 +291,10 @@ class _Reference:
 
     def describe(self):
         """``AE_REFERENCE`` when some maps are unreferenced."""
-        n = len(self.offsets)
-        return (f"none: REF_Y/REF_X = {tuple(self.ref_yx)} of the input is NaN in {len(self.unreferenced)} "
-                f"of {n} maps (written as predicted); the other maps are 0 there")
+        n, bad = len(self.offsets), len(self.unreferenced)
+        text = (f"none: REF_Y/REF_X = {tuple(self.ref_yx)} of the input is NaN in {bad} of {n} maps "
+                "(written as predicted)")
+        return text if bad == n else text + "; the other maps are 0 there"
 
 
 def _denoise_strip(ts, strip, writers, predict, reference, *, geom_file, has_height, mask_file, mask_dataset,

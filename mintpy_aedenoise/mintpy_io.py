@@ -261,8 +261,9 @@ def check_geometry(path, shape, ts=None):
     from mintpy.utils import readfile
 
     atr = _attributes(path, "geometry")
-    _check_shape(path, atr, shape, "the geometry")
+    # the coordinates first: a file of the other coordinates mostly differs in size too
     _check_grid(path, atr, ts, "the geometry")
+    _check_shape(path, atr, shape, "the geometry")
     if "height" in readfile.get_dataset_list(path):
         return True
     if atr.get("FILE_TYPE") != "geometry":
@@ -301,8 +302,9 @@ def check_mask(path, shape, ts=None):
     import h5py
 
     atr = _attributes(path, "mask")
-    _check_shape(path, atr, shape, "the mask")
+    # the coordinates first: a file of the other coordinates mostly differs in size too
     _check_grid(path, atr, ts, "the mask")
+    _check_shape(path, atr, shape, "the mask")
     if not path.endswith(".h5"):
         return None
     with h5py.File(path, "r") as f:

@@ -277,6 +277,10 @@ def test_geometry_or_mask_in_other_coordinates(inputs, capsys, tmp_path):
            "in radar coordinates", "inputs/geometryRadar.h5")
     mask = _write(tmp_path / "geo_maskTempCoh.h5", {"mask": np.ones((50, 60), bool)}, "mask", (50, 60), geo)
     _fails(_args(inputs, **{"-m": mask}), capsys, mask, "the mask is geocoded")
+    # the usual case: the other coordinates' file has another size too; the message says why
+    other = _write(tmp_path / "other" / "geometryGeo.h5", {"height": np.zeros((31, 47), np.float32)},
+                   "geometry", (31, 47), geo)
+    _fails(_args(inputs, **{"-g": other}), capsys, other, "the geometry is geocoded", "in radar coordinates")
     sub = _write(tmp_path / "sub" / "geometryRadar.h5", radar, "geometry", (50, 60), {"SUBSET_YMIN": "10"})
     ts_sub = os.path.join(tmp_path, "sub", "timeseries_ERA5.h5")
     with h5py.File(inputs["timeseries"]) as src, h5py.File(ts_sub, "w") as dst:

@@ -155,6 +155,7 @@ def test_masked_reference_pixel_leaves_the_maps_unreferenced_with_a_warning(ae_d
         maps, atr = f["timeseries"][:], dict(f.attrs)
     assert not {"REF_Y", "REF_X"} & set(atr)
     assert atr["AE_REFERENCE"].startswith("none: REF_Y/REF_X = ") and "NaN in 4 of 4 maps" in atr["AE_REFERENCE"]
+    assert "other maps" not in atr["AE_REFERENCE"]          # there are none
     windows = np.stack([scene.timeseries[k:k + 9] for k in range(4)])
     for w in windows:
         mintpy_io.nan_where_zero(w, 0, scene.ref_yx)
