@@ -56,8 +56,9 @@ def create_parser(subparsers=None):
                              "and, without -t, the mintpy.aedenoise.* keys of its smallbaselineApp.cfg\n"
                              "and of the custom template backed up in its inputs/ folder")
     parser.add_argument("-g", "--geometry", dest="geom_file",
-                        help="geometry file with height (default: inputs/geometryRadar.h5 or\n"
-                             "geometryGeo.h5 next to the time series)")
+                        help="geometry file with height (default: geometryRadar.h5, or geometryGeo.h5 for a\n"
+                             "geocoded time series, in inputs/ or next to the time series,\n"
+                             "else geo_geometryRadar.h5 next to it)")
     parser.add_argument("-t", "--template", dest="template_file",
                         help="template file with mintpy.aedenoise.* options, usually your custom\n"
                              "template; command-line options win")
@@ -65,14 +66,16 @@ def create_parser(subparsers=None):
                                         "(default: template, else fault)")
     parser.add_argument("-m", "--mask", dest="mask_file",
                         help="mask file, pixels where it is 0 are skipped and NaN in the output;\n"
-                             "'no' for none (default: maskTempCoh.h5 next to the time series if present)")
+                             "'no' for none (default: template, else maskTempCoh.h5 next to the time series\n"
+                             "if present, or geo_maskTempCoh.h5 in a geo/ folder)")
     parser.add_argument("-o", "--output", dest="out_file",
-                        help="output file (default: deformation_ae.h5 next to the time series)")
-    parser.add_argument("--overlap", type=int, help="overlap of the 40 x 40 px patches in pixels (default: 20)")
+                        help="output file (default: template, else deformation_ae.h5 next to the time series)")
+    parser.add_argument("--overlap", type=int, help="overlap of the 40 x 40 px patches in pixels (default: template, else 20)")
     parser.add_argument("--tile-rows", dest="tile_rows", type=int,
-                        help="rows per strip: memory only, results do not depend on it (default: 256)")
+                        help="rows per strip: memory only, results do not depend on it\n"
+                             "(default: template, else 256)")
     parser.add_argument("--batch-size", dest="batch_size", type=int,
-                        help="patches per forward pass of the network (default: 64)")
+                        help="patches per forward pass of the network (default: template, else 64)")
     parser.add_argument("--uncertainty", action=argparse.BooleanOptionalAction, default=None,
                         help="also write the spread of the overlapping patch predictions\n"
                              "to <output>_std.h5 (a MintPy time series with the same dates);\n"

@@ -133,7 +133,7 @@ class TimeSeriesAnalysisAE(TimeSeriesAnalysis):
         """The templates whose ``mintpy.aedenoise.*`` keys the step reads, later ones overriding.
 
         ``smallbaselineApp.cfg`` then the custom template of this run. A run not given a custom
-        template (``smallbaselineApp_ae.py --dir mintpy --start velocity``, or naming
+        template (``smallbaselineApp_ae.py --dostep denoise_ae`` in the work folder, or naming
         ``smallbaselineApp.cfg``) reads the one an earlier run backed up into ``inputs/``
         (:func:`mintpy_aedenoise.config.work_folder_templates`), as ``aedenoise.py WORK_DIR``
         does: MintPy copies only its own keys into ``smallbaselineApp.cfg``.
