@@ -8,9 +8,11 @@ learned model:
 ``naive``
     :func:`naive_difference`: last frame minus first frame.
 ``height``
-    :func:`height_correction`: remove, frame by frame, the least-squares fit of
-    ``c0 + c1 h + c2 h^2`` over the window (the per-window analogue of MintPy's
-    ``tropo_phase_elevation``), then last minus first.
+    :func:`height_correction`: remove, frame by frame, the part of the least-squares fit of
+    ``c0 + c1 h + c2 h^2`` over the window that varies with elevation, referenced at the
+    window's mean elevation (the per-window analogue of MintPy's ``tropo_phase_elevation``,
+    which references the fitted delay at the reference pixel, so that the frame's level
+    relative to it is kept), then last minus first.
 ``gaussian``
     :func:`temporal_gaussian` with ``sigma=2`` frames and no spatial part: height
     correction, then a Gaussian low-pass filter in time, then filtered last minus filtered
@@ -38,9 +40,14 @@ import numpy as np
 
 __all__ = ["naive_difference", "remove_height_correlation", "height_correction",
            "gaussian_lowpass_time", "nan_gaussian_lowpass_space", "temporal_gaussian",
-           "ESTIMATORS", "DEFAULT_TEMPORAL_SIGMA", "LICSBAS_TEMPORAL_SIGMA",
+           "ESTIMATORS", "BASELINES_VERSION", "DEFAULT_TEMPORAL_SIGMA", "LICSBAS_TEMPORAL_SIGMA",
            "LICSBAS_SPATIAL_SIGMA"]
 
+#: Version of the estimators' definitions, recorded in evaluation results: 1 up to package
+#: 0.2.1, whose height fits also removed every frame's window level; 2 from 0.2.2, whose height
+#: fits keep it (referenced at the window's mean elevation, as MintPy references at its
+#: reference pixel). The network's scores do not depend on it.
+BASELINES_VERSION = 2
 #: Default temporal width (standard deviation, in acquisitions) of :func:`temporal_gaussian`:
 #: it averages about 5 acquisitions, which leaves a 9-acquisition window with some
 #: independent samples at each end.
@@ -96,13 +103,19 @@ def naive_difference(series, dem=None):
 
 
 def remove_height_correlation(series, dem):
-    """Remove from each frame its least-squares fit of ``c0 + c1 h + c2 h^2``.
+    """Remove from each frame the elevation-dependent part of its fit of ``c0 + c1 h + c2 h^2``.
+
+    The fitted delay is referenced at the window's mean elevation ``h_m``: what is removed is
+    ``fit(h) - fit(h_m)``, so a frame's window level is kept, as MintPy's
+    ``tropo_phase_elevation`` keeps it by referencing the fitted delay at the reference pixel
+    (a stratified delay ``a (h - h_m) + b (h - h_m)^2``, the synthetic windows' convention, is
+    removed exactly, its level included).
 
     The fit of every frame of every window uses the pixels where that frame and the elevation
     are finite; all fits are solved at once through their 3 x 3 normal equations (elevation
     centred and scaled per window for conditioning, which does not change the fitted
     values). A degenerate fit (flat DEM, fewer than 3 valid pixels) falls back on the
-    minimum-norm solution, e.g. the frame's mean over a flat DEM.
+    minimum-norm solution: over a flat DEM nothing is removed.
 
     Parameters
     ----------
@@ -120,8 +133,10 @@ def remove_height_correlation(series, dem):
     Examples
     --------
     >>> h = np.linspace(0.0, 1500.0, 16).reshape(1, 4, 4)
-    >>> s = np.stack([0.01 + 2e-5 * h + 3e-9 * h ** 2, -0.02 - 1e-5 * h], axis=1)
-    >>> bool(np.abs(remove_height_correlation(s, h)).max() < 1e-12)
+    >>> hm = h - h.mean()
+    >>> s = np.stack([0.01 + 2e-5 * hm + 3e-9 * hm ** 2, -0.02 - 1e-5 * hm], axis=1)
+    >>> r = remove_height_correlation(s, h)            # the levels 0.01 and -0.02 are kept
+    >>> bool(np.abs(r[0, 0] - 0.01).max() < 1e-12 and np.abs(r[0, 1] + 0.02).max() < 1e-12)
     True
     """
     series = _check_series(series)
@@ -140,7 +155,8 @@ def remove_height_correlation(series, dem):
     gram = np.einsum("bthw,bhwi,bhwj->btij", w, basis, basis, optimize=True)
     rhs = np.einsum("bthw,bhwi->bti", y, basis, optimize=True)
     coef = np.einsum("btij,btj->bti", np.linalg.pinv(gram, hermitian=True), rhs)
-    fit = np.einsum("bhwi,bti->bthw", basis, coef, optimize=True)
+    # the elevation terms only: the basis is centred at the mean elevation, where the fit is c0
+    fit = np.einsum("bhwi,bti->bthw", basis[..., 1:], coef[..., 1:], optimize=True)
     return np.where(valid, series - fit, np.nan)
 
 

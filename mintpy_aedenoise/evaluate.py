@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .api import denoise_windows, resolve_model
-from .baselines import ESTIMATORS
+from .baselines import BASELINES_VERSION, ESTIMATORS
 from .metrics import r2_per_window
 from .synthetic import KINDS, generate_windows
 
@@ -368,7 +368,7 @@ class EvaluationResult:
                                for name, r2 in self.window_r2.items()},
                 "threshold_snr": self.thresholds(), "wall_s": round(float(self.wall_s), 1),
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
-                "benchmark_version": BENCHMARK_VERSION,
+                "benchmark_version": BENCHMARK_VERSION, "baselines_version": BASELINES_VERSION,
                 "level_noise": float(self.level_noise),
                 "summary": summary_line(self)}
         if self.mean_r2_relative:

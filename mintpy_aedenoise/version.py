@@ -1,2 +1,2 @@
 """Package version (single source, read by setup.cfg)."""
-__version__ = "0.2.1"
+__version__ = "0.2.2"

@@ -18,12 +18,12 @@ def dem():
 
 
 def stratified(rng, dem):
-    """Exactly quadratic-in-elevation delays with new coefficients on every frame."""
+    """Exactly quadratic-in-elevation delays, referenced at the mean elevation as the synthetic
+    windows' are, with new coefficients on every frame."""
     hc = dem - dem.mean(axis=(1, 2), keepdims=True)
-    c = rng.normal(0, 0.01, (B, T, 1, 1))
     a = rng.normal(0, 2e-5, (B, T, 1, 1))
     b = rng.normal(0, 2e-8, (B, T, 1, 1))
-    return c + a * hc[:, None] + b * hc[:, None] ** 2
+    return a * hc[:, None] + b * hc[:, None] ** 2
 
 
 def test_naive_difference_is_last_minus_first():
@@ -33,11 +33,18 @@ def test_naive_difference_is_last_minus_first():
     np.testing.assert_allclose(out, s[:, -1] - s[:, 0], rtol=1e-6)
 
 
-def test_height_correction_removes_exact_quadratic(dem):
-    strat = stratified(np.random.default_rng(2), dem)
+def test_height_correction_removes_exact_quadratic_and_keeps_the_level(dem):
+    """A delay ``c + a (h - h_m) + b (h - h_m)^2`` loses its elevation terms and keeps its
+    level ``c``, as MintPy's correction referenced at a pixel of the mean elevation would."""
+    rng = np.random.default_rng(2)
+    strat = stratified(rng, dem)
+    level = rng.normal(0, 0.01, (B, T, 1, 1))
     assert np.abs(strat[:, -1] - strat[:, 0]).max() > 1e-2   # the naive estimate is wrong
     np.testing.assert_allclose(height_correction(strat, dem), 0.0, atol=1e-6)
-    np.testing.assert_allclose(remove_height_correlation(strat, dem), 0.0, atol=1e-9)
+    np.testing.assert_allclose(remove_height_correlation(strat + level, dem),
+                               np.broadcast_to(level, strat.shape), atol=1e-9)
+    np.testing.assert_allclose(height_correction(strat + level, dem),
+                               np.broadcast_to(level[:, -1] - level[:, 0], (B, H, W)), atol=1e-6)
 
 
 def test_height_correction_keeps_deformation_orthogonal_to_elevation(dem):
@@ -52,11 +59,10 @@ def test_height_correction_keeps_deformation_orthogonal_to_elevation(dem):
     np.testing.assert_allclose(height_correction(series, dem), defo, atol=1e-6)
 
 
-def test_height_correction_flat_dem_removes_frame_mean():
+def test_height_correction_flat_dem_removes_nothing():
     s = np.random.default_rng(4).normal(size=(1, T, H, W))
     out = height_correction(s, np.full((H, W), 120.0))
-    expected = (s[:, -1] - s[:, -1].mean()) - (s[:, 0] - s[:, 0].mean())
-    np.testing.assert_allclose(out, expected, atol=1e-6)
+    np.testing.assert_allclose(out, s[:, -1] - s[:, 0], atol=1e-6)
 
 
 @pytest.mark.parametrize("sigma", [0.5, 2.0, 3.0, 8.0])

@@ -222,6 +222,7 @@ def test_reports(result, tmp_path):
     assert json.loads(text)["threshold_snr"]["naive"] == pytest.approx(10.0)
     assert d["snr"] == pytest.approx([0.1, 1.0, 10.0]) and d["summary"] == line
     assert d["benchmark_version"] == ev.BENCHMARK_VERSION == 2
+    assert d["baselines_version"] == 2          # height fits that keep the frame levels
     assert set(d["mean_r2"]) == set(result.names) == set(d["mean_r2_relative"])
     assert "window_r2" not in d
     rows = json.loads(json.dumps(result.window_table(), allow_nan=False))
