@@ -105,10 +105,12 @@ def main(iargs=None):
         for snr in inps.snr:
             n, r2, (d, lo, hi), centre = mirrored_scores(model, kind, snr, inps.windows, inps.seed)
             early = centre < 4.5
-            print(f"  SNR {snr:g}: {n} windows; mean R2 own {r2['own'].mean():.3f}, mirrored "
-                  f"{r2['mirrored'].mean():.3f} (medians {np.median(r2['own']):.3f}, {np.median(r2['mirrored']):.3f}), paired difference {d:+.3f} (90 % {lo:+.3f} to {hi:+.3f}); "
-                  f"own history early/late motion (centre < / >= 4.5): "
-                  f"{r2['own'][early].mean():.3f} ({early.sum()}) / {r2['own'][~early].mean():.3f} ({(~early).sum()})")
+            own, mir = r2["own"], r2["mirrored"]
+            print(f"  SNR {snr:g}: {n} windows; mean R2 own {own.mean():.3f}, mirrored {mir.mean():.3f} "
+                  f"(medians {np.median(own):.3f}, {np.median(mir):.3f}), paired difference {d:+.3f} "
+                  f"(90 % {lo:+.3f} to {hi:+.3f}); own history with early / late motion (centre "
+                  f"< / >= 4.5): {own[early].mean():.3f} ({early.sum()}) / {own[~early].mean():.3f} "
+                  f"({(~early).sum()})")
     return 0
 
 
