@@ -18,8 +18,10 @@ learned model:
     correction, then a Gaussian low-pass filter in time, then filtered last minus filtered
     first.
 ``licsbas``
-    :func:`temporal_gaussian` with LiCSBAS step 16's defaults (``LiCSBAS16_filt_ts.py``,
-    Morishita et al., 2020) translated to a window: temporal width 3 mean acquisition
+    height correction (which LiCSBAS leaves off by default; here the windows hold a
+    stratified delay that it removes), then :func:`temporal_gaussian` with LiCSBAS step
+    16's defaults (``LiCSBAS16_filt_ts.py``, Morishita et al., 2020) translated to a
+    window: temporal width 3 mean acquisition
     intervals (``sigma=3`` frames) and spatial width 2 km (``spatial_sigma=20`` pixels of
     :data:`~mintpy_aedenoise.synthetic.PIXEL_SIZE` = 100 m). The atmospheric phase screen is
     estimated as the spatial Gaussian low-pass of the temporal high-pass of the series, as in
