@@ -75,6 +75,8 @@ def mirrored_scores(model, kind, snr, n, seed):
                              snr=snr)
     h = np.clip(np.round(recover_history(batch), 5), 0.0, 1.0)
     keep = (h[:, 1] == 0) & (h[:, 0] == 0)          # motion within intervals 2..7
+    if not keep.any():
+        return 0, None, None, None
     mirror = 1.0 - h[:, ::-1]
     series = {"own": batch.series[keep],
               "mirrored": (mirror[keep, :, None, None] * batch.target[keep, None] + batch.noise[keep])}
@@ -86,6 +88,10 @@ def mirrored_scores(model, kind, snr, n, seed):
     lo, hi = np.percentile(diff[boot].mean(axis=1), [5, 95])
     centre = (np.diff(h[keep], axis=1) * np.arange(1, 9)).sum(axis=1)
     return int(keep.sum()), r2, (diff.mean(), lo, hi), centre
+
+
+def _mean(x):
+    return f"{x.mean():.3f}" if x.size else "-"
 
 
 def main(iargs=None):
@@ -103,13 +109,16 @@ def main(iargs=None):
         print(f"{name} ({kind}): windows with motion in intervals 2..7, own history against its "
               "time mirror (same source, same noise)")
         for snr in inps.snr:
-            n, r2, (d, lo, hi), centre = mirrored_scores(model, kind, snr, inps.windows, inps.seed)
-            early = centre < 4.5
+            n, r2, diff, centre = mirrored_scores(model, kind, snr, inps.windows, inps.seed)
+            if not n:
+                print(f"  SNR {snr:g}: no window with motion within intervals 2..7; draw more (--windows)")
+                continue
+            (d, lo, hi), early = diff, centre < 4.5
             own, mir = r2["own"], r2["mirrored"]
             print(f"  SNR {snr:g}: {n} windows; mean R2 own {own.mean():.3f}, mirrored {mir.mean():.3f} "
                   f"(medians {np.median(own):.3f}, {np.median(mir):.3f}), paired difference {d:+.3f} "
                   f"(90 % {lo:+.3f} to {hi:+.3f}); own history with early / late motion (centre "
-                  f"< / >= 4.5): {own[early].mean():.3f} ({early.sum()}) / {own[~early].mean():.3f} "
+                  f"< / >= 4.5): {_mean(own[early])} ({early.sum()}) / {_mean(own[~early])} "
                   f"({(~early).sum()})")
     return 0
 

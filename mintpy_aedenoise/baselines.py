@@ -116,8 +116,9 @@ def remove_height_correlation(series, dem):
     The fit of every frame of every window uses the pixels where that frame and the elevation
     are finite; all fits are solved at once through their 3 x 3 normal equations (elevation
     centred and scaled per window for conditioning, which does not change the fitted
-    values). A degenerate fit (flat DEM, fewer than 3 valid pixels) falls back on the
-    minimum-norm solution: over a flat DEM nothing is removed.
+    values). The mean elevation is taken over the pixels with a known elevation. A flat DEM
+    (up to rounding) removes nothing, and a DEM of two heights only its linear term; a frame
+    with fewer valid pixels than terms falls back on the minimum-norm fit.
 
     Parameters
     ----------
@@ -148,15 +149,22 @@ def remove_height_correlation(series, dem):
     # centre and scale the elevation of each window over its known pixels
     n_dem = np.maximum(dem_ok.sum(axis=(1, 2)), 1)[:, None, None]
     h = np.where(dem_ok, dem, 0.0)
-    h = np.where(dem_ok, h - h.sum(axis=(1, 2), keepdims=True) / n_dem, 0.0)
+    mean = h.sum(axis=(1, 2), keepdims=True) / n_dem
+    h = np.where(dem_ok, h - mean, 0.0)
     std = np.sqrt((h * h).sum(axis=(1, 2), keepdims=True) / n_dem)
-    h = h / np.where(std > 0, std, 1.0)
-    basis = np.stack([np.ones_like(h), h, h * h], axis=-1)            # (B, H, W, 3)
+    # a flat DEM (up to rounding) has no elevation term; a two-valued one (integer heights on
+    # flat ground) no quadratic one: h^2 is then a line in h, and the fit's split between the
+    # collinear columns would move the frame level
+    flat = std <= 1e-9 * np.maximum(1.0, np.abs(mean))
+    h = np.where(flat, 0.0, h / np.where(flat, 1.0, std))
+    m3, m4 = ((h ** k).sum(axis=(1, 2), keepdims=True) / n_dem for k in (3, 4))
+    linear = flat | (m4 - 1.0 - m3 * m3 <= 1e-9 * np.maximum(1.0, m4))
+    basis = np.stack([np.ones_like(h), h, np.where(linear, 0.0, h * h)], axis=-1)   # (B, H, W, 3)
     w = valid.astype(np.float64)                                      # (B, T, H, W)
     y = np.where(valid, series, 0.0)
     gram = np.einsum("bthw,bhwi,bhwj->btij", w, basis, basis, optimize=True)
     rhs = np.einsum("bthw,bhwi->bti", y, basis, optimize=True)
-    coef = np.einsum("btij,btj->bti", np.linalg.pinv(gram, hermitian=True), rhs)
+    coef = np.einsum("btij,btj->bti", np.linalg.pinv(gram, rcond=1e-10, hermitian=True), rhs)
     # the elevation terms only: the basis is centred at the mean elevation, where the fit is c0
     fit = np.einsum("bhwi,bti->bthw", basis[..., 1:], coef[..., 1:], optimize=True)
     return np.where(valid, series - fit, np.nan)

@@ -91,6 +91,19 @@ def test_bad_input_raises_value_error(series, tiny_model, bad, match):
         ae.denoise_series(ts, dem, model=tiny_model)
 
 
+def test_an_unusable_window_beside_usable_ones_comes_back_nan(tiny_model):
+    """The all-NaN refusal is for the batch: a dead first window, with its own DEM, does not
+    stop the next one, and comes back all NaN."""
+    b = generate_windows(np.random.default_rng(1), 3, kind="fault")
+    series, dem = b.series.copy(), b.dem.copy()
+    series[0] = np.nan
+    dem[1] = np.nan                                  # a per-window DEM: window 1 unusable too
+    out = ae.denoise_windows(series, dem, model=tiny_model)
+    assert np.isnan(out[0]).all() and np.isnan(out[1]).all() and np.isfinite(out[2]).all()
+    with pytest.raises(ValueError, match="no pixel is finite on every date of a window and in the dem"):
+        ae.denoise_windows(series[:2], dem[:2], model=tiny_model)
+
+
 def test_a_bare_keras_model_or_a_bad_batch_size_is_refused(series, tiny_model):
     import keras
 

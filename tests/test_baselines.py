@@ -134,3 +134,35 @@ def test_estimators_reject_bad_shapes(dem):
         height_correction(np.zeros((B, T, H, W)), dem[:, :-1])
     with pytest.raises(ValueError, match="sigma"):
         gaussian_lowpass_time(np.zeros((B, T, H, W)), 0.0)
+
+
+@pytest.mark.parametrize("flat_value", [120.0, 123.4, 2240.7])
+def test_degenerate_dems_keep_the_level(flat_value):
+    """A flat DEM whose mean is not exact in binary, or one of two heights (integer heights on
+    flat ground), must neither remove nor invent a level or a step."""
+    rng = np.random.default_rng(5)
+    level = rng.normal(0, 0.01, (1, T, 1, 1))
+    s = np.broadcast_to(level, (1, T, H, W)).copy()
+    flat = np.full((H, W), flat_value)
+    np.testing.assert_allclose(remove_height_correlation(s, flat), s, atol=1e-12)
+    for share in (0.5, 0.3):                         # equal and unequal counts of the two heights
+        two = np.where(rng.random((H, W)) < share, flat_value, flat_value + 1.0)
+        np.testing.assert_allclose(remove_height_correlation(s, two), s, atol=1e-12)
+        linear = s + 0.003 * (two - two.mean())[None, None]           # a linear delay goes
+        np.testing.assert_allclose(remove_height_correlation(linear, two), s, atol=1e-12)
+
+
+def test_level_kept_with_missing_pixels(dem):
+    """Missing pixels in a frame and unknown elevations: the level is kept on the rest."""
+    level = np.random.default_rng(6).normal(0, 0.01, (B, T, 1, 1))
+    d = dem.copy()
+    d[:, 0, 0] = np.nan
+    # the delay is referenced at the mean over the known elevations
+    hc = np.where(np.isnan(d), np.nan, d - np.nanmean(d, axis=(1, 2), keepdims=True))
+    rng2 = np.random.default_rng(7)
+    a, b = rng2.normal(0, 2e-5, (B, T, 1, 1)), rng2.normal(0, 2e-8, (B, T, 1, 1))
+    series = a * hc[:, None] + b * hc[:, None] ** 2 + level
+    series[:, 2, 3, 4] = np.nan
+    out = remove_height_correlation(series, d)
+    expected = np.where(np.isfinite(series), np.broadcast_to(level, series.shape), np.nan)
+    np.testing.assert_allclose(out, expected, atol=1e-9)
