@@ -8,11 +8,10 @@ learned model:
 ``naive``
     :func:`naive_difference`: last frame minus first frame.
 ``height``
-    :func:`height_correction`: remove, frame by frame, the part of the least-squares fit of
-    ``c0 + c1 h + c2 h^2`` over the window that varies with elevation, referenced at the
-    window's mean elevation (the per-window analogue of MintPy's ``tropo_phase_elevation``,
-    which references the fitted delay at the reference pixel, so that the frame's level
-    relative to it is kept), then last minus first.
+    :func:`height_correction`: remove, frame by frame, the elevation terms of the
+    least-squares fit of ``c0 + c1 h + c2 h^2`` over the window, keeping the frame's level
+    (the per-window analogue of MintPy's ``tropo_phase_elevation``,
+    :func:`remove_height_correlation`), then last minus first.
 ``gaussian``
     :func:`temporal_gaussian` with ``sigma=2`` frames and no spatial part: height
     correction, then a Gaussian low-pass filter in time, then filtered last minus filtered
@@ -47,8 +46,7 @@ __all__ = ["naive_difference", "remove_height_correlation", "height_correction",
 
 #: Version of the estimators' definitions, recorded in evaluation results: 1 up to package
 #: 0.2.1, whose height fits also removed every frame's window level; 2 from 0.2.2, whose height
-#: fits keep it (referenced at the window's mean elevation, as MintPy references at its
-#: reference pixel). The network's scores do not depend on it.
+#: fits keep it (:func:`remove_height_correlation`). The network's scores do not depend on it.
 BASELINES_VERSION = 2
 #: Default temporal width (standard deviation, in acquisitions) of :func:`temporal_gaussian`:
 #: it averages about 5 acquisitions, which leaves a 9-acquisition window with some

@@ -114,6 +114,13 @@ def _check_grid(path, atr, ts, what):
                              f"({key} = {atr[key]} against {ts.attrs[key]})")
 
 
+
+def _check_pixels(path, atr, shape, ts, what):
+    """``path`` holds the pixels of the time series: the coordinates first, since a file of the
+    other coordinates mostly differs in size too, then the size."""
+    _check_grid(path, atr, ts, what)
+    _check_shape(path, atr, shape, what)
+
 # ---------------------------------------------------------------------------- inputs
 @dataclass(frozen=True)
 class TimeSeriesFile:
@@ -261,9 +268,7 @@ def check_geometry(path, shape, ts=None):
     from mintpy.utils import readfile
 
     atr = _attributes(path, "geometry")
-    # the coordinates first: a file of the other coordinates mostly differs in size too
-    _check_grid(path, atr, ts, "the geometry")
-    _check_shape(path, atr, shape, "the geometry")
+    _check_pixels(path, atr, shape, ts, "the geometry")
     if "height" in readfile.get_dataset_list(path):
         return True
     if atr.get("FILE_TYPE") != "geometry":
@@ -302,9 +307,7 @@ def check_mask(path, shape, ts=None):
     import h5py
 
     atr = _attributes(path, "mask")
-    # the coordinates first: a file of the other coordinates mostly differs in size too
-    _check_grid(path, atr, ts, "the mask")
-    _check_shape(path, atr, shape, "the mask")
+    _check_pixels(path, atr, shape, ts, "the mask")
     if not path.endswith(".h5"):
         return None
     with h5py.File(path, "r") as f:

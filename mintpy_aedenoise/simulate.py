@@ -261,12 +261,17 @@ def _metadata(scene, geocoded, lat0=35.0, lon0=-117.8):
         y_step = scene.pixel_size / 111320.0
         x_step = y_step / np.cos(np.deg2rad(lat0))
         atr.update({"X_FIRST": str(lon0), "Y_FIRST": str(lat0), "X_STEP": str(x_step),
-                    "Y_STEP": str(-y_step), "X_UNIT": "degrees", "Y_UNIT": "degrees",
-                    # MintPy's Y_FIRST/X_FIRST are the outer corner of the first pixel, and
-                    # its coordinates (REF_LAT/LON, lookup tables) are pixel centres
-                    "REF_LAT": str(lat0 - y_step * (scene.ref_yx[0] + 0.5)),
-                    "REF_LON": str(lon0 + x_step * (scene.ref_yx[1] + 0.5))})
+                    "Y_STEP": str(-y_step), "X_UNIT": "degrees", "Y_UNIT": "degrees"})
+        # pixel centres, as MintPy reads REF_LAT/REF_LON (Y_FIRST/X_FIRST are the outer corner)
+        ref_lat, ref_lon = _coordinate(atr).yx2lalo(*scene.ref_yx)
+        atr.update({"REF_LAT": str(ref_lat), "REF_LON": str(ref_lon)})
     return atr
+
+
+def _coordinate(atr):
+    from mintpy.objects.coord import coordinate
+
+    return coordinate(atr)
 
 
 def _unreferenced(atr):
@@ -275,11 +280,12 @@ def _unreferenced(atr):
 
 def _lookup_table(scene):
     """``latitude`` and ``longitude`` of every pixel centre, on the grid of the geocoded metadata."""
-    geo = _metadata(scene, geocoded=True)
     length, width = scene.height.shape
-    rows, cols = np.mgrid[0:length, 0:width].astype(np.float64) + 0.5
-    return {"latitude": (float(geo["Y_FIRST"]) + float(geo["Y_STEP"]) * rows).astype(np.float32),
-            "longitude": (float(geo["X_FIRST"]) + float(geo["X_STEP"]) * cols).astype(np.float32)}
+    coord = _coordinate(_metadata(scene, geocoded=True))
+    lat = coord.yx2lalo(np.arange(length), np.zeros(length, int))[0]
+    lon = coord.yx2lalo(np.zeros(width, int), np.arange(width))[1]
+    lat, lon = np.meshgrid(np.asarray(lat, np.float64), np.asarray(lon, np.float64), indexing="ij")
+    return {"latitude": lat.astype(np.float32), "longitude": lon.astype(np.float32)}
 
 
 def _write_geometry(scene, atr, path, extra=None):
