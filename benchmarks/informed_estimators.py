@@ -5,7 +5,8 @@ The evaluation protocol asks for mean R² >= 0.6 from SNR 0.1. To see how much o
 a limit of the windows' information and how much the network's, this script scores, on the
 protocol's windows (``evaluate.level_batch``, the same seeds, replayed to recover what the
 generator drew), two estimators that know every frame's turbulence covariance (the von Karman
-slope and outer scale that drew it, and the scale of its Gaussian field) and keep the
+slope and outer scale that drew it, and the scale of its Gaussian field; except
+``--fit-spectrum generic``) and keep the
 stratified delay ``a_t (h - h_ref) + b_t (h - h_ref)^2`` unknown (two coefficients per frame,
 as for every estimator):
 
@@ -36,6 +37,7 @@ span of 1, ``s1`` and ``s2``.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -74,7 +76,8 @@ def create_parser():
                         "removing 1, h and h^2 (what a real estimator could use) (default: %(default)s)")
     p.add_argument("--fit-windows", type=int, default=None,
                    help="the first N windows of each level for mogi-fit (default: 32, at most --per-level)")
-    p.add_argument("--json", help="write the per-level means to this JSON file")
+    p.add_argument("--json", help="write the figures (per-level means and medians, thresholds, "
+                                  "per-window R², the network's on the same windows) to this JSON file")
     return p
 
 
@@ -87,6 +90,13 @@ def cmd_line_parse(iargs=None):
         parser.error(f"--levels must be indices in 0..49, got {inps.levels}")
     if inps.per_level < 1:
         parser.error("--per-level must be >= 1")
+    if inps.seed < 0:
+        parser.error(f"--seed must be >= 0, got {inps.seed}")
+    if inps.levels is not None:
+        inps.levels = sorted(set(inps.levels))
+    inps.fit_levels = sorted(set(inps.fit_levels))
+    if inps.json and not os.path.isdir(os.path.dirname(os.path.abspath(inps.json))):
+        parser.error(f"--json {inps.json}: its folder does not exist")
     inps.level_noise = sorted(set(inps.level_noise))
     if "mogi-fit" in inps.reference:
         if "mogi" not in inps.model:
@@ -175,8 +185,10 @@ def replay(kind, index, snr, seed, per_level, level_noise):
     turb = power_law_fields(rng, m, (size, size), beta=beta, outer_scale=outer,
                             pixel_size=synthetic.PIXEL_SIZE).reshape(n, t, size, size).astype(np.float64)
     turb *= np.exp(0.5 * rng.standard_normal((n, t, 1, 1)))
-    if not np.array_equal(dem, batch.dem):
-        raise RuntimeError("the replay of the generator's draws diverged (DEM): "
+    signal = batch.series - batch.noise
+    if not (np.array_equal(dem, batch.dem) and np.allclose(
+            signal, hist[:, :, None, None] * batch.target[:, None], rtol=0, atol=1e-6 * np.abs(signal).max())):
+        raise RuntimeError("the replay of the generator's draws diverged (DEM or histories): "
                            "synthetic.generate_windows changed; update replay()")
     return batch, beta.reshape(n, t), outer.reshape(n, t), turb, hist
 
@@ -207,8 +219,8 @@ def whitened_rows(batch, beta, outer, turb, whitener, limit=None):
 
     Window levels do not reach these rows (``W 1 = 0``), so one call serves every ``r``.
     Returns ``(rows, v, misfit)``: rows (B, T, n - 1, 4) hold ``W`` applied to ``u``, ``s1``,
-    ``s2`` and the data, with ``u`` the target; ``v`` is the scale of each frame's Gaussian
-    field, ``|W f|^2 / (n - 1)`` for its realised turbulence ``f`` (the generator divides each
+    ``s2`` and the data, with ``u`` the target; ``v`` is the variance scale of each frame's
+    Gaussian field, ``|W f|^2 / (n - 1)`` for its realised turbulence ``f`` (the generator divides each
     field by its own spread, so the spread itself is not that scale); ``misfit`` is the largest
     relative misfit of the replayed turbulence.
     """
@@ -278,14 +290,15 @@ def all_histories(n_frames):
 
 
 class MogiFit:
-    """Maximum-likelihood Mogi source for one window, given the frames' turbulence spectra.
+    """Maximum-likelihood Mogi source for one window, given a whitener and a variance per frame.
 
     Unknowns: the source's east, north and depth (a grid, then a local search), its timing (any
     history the generator can draw) and the LOS displacement's three components (linear: east,
     north and up maps of the source, each with a free coefficient, which span every LOS and
-    volume). The stratified coefficients stay free per frame; frame levels are not used. This is
-    the estimator a geodesist would write who knew that the window holds one Mogi source and
-    knew the spectrum of each date's atmosphere.
+    volume). The stratified coefficients stay free per frame; frame levels are not used. With
+    the frames' true spectra this is the estimator a geodesist would write who knew that the
+    window holds one Mogi source and knew each date's atmosphere; with a generic one, what a
+    real fit of the source family can do.
     """
 
     def __init__(self, batch, i, whiteners, v):
@@ -337,18 +350,18 @@ class MogiFit:
         """The best source's LOS map at full scale (last minus first frame)."""
         from scipy.optimize import minimize
 
-        half = 1200.0                                      # +-60 % of the 4 km window
+        half = 1200.0                        # +-60 % of the window's 2 km half-width, as generated
         xs = np.linspace(-half, half, grid)
         x0, y0, dep = (a.ravel() for a in np.meshgrid(xs, xs, np.geomspace(300.0, 2500.0, depths),
                                                        indexing="ij"))
         score, _ = self._scores(*self._normal(self._basis(x0, y0, dep)))
         best = np.argsort(score.max(axis=1))[::-1][:starts]
 
-        def basis(p):              # east, north (m), 1000 ln(depth): one tolerance for all
+        def basis_at(p):           # east, north (m), 1000 ln(depth): one tolerance for all
             return self._basis(np.array([p[0]]), np.array([p[1]]), np.exp(np.array([p[2]]) / 1e3))
 
         def neg(p):
-            return -self._scores(*self._normal(basis(p)))[0].max()
+            return -self._scores(*self._normal(basis_at(p)))[0].max()
 
         # an explicit first simplex: SciPy's default step for a coordinate at 0 is 0.00025
         step = np.array([[0.0, 0.0, 0.0], [200.0, 0.0, 0.0], [0.0, 200.0, 0.0], [0.0, 0.0, 250.0]])
@@ -356,7 +369,7 @@ class MogiFit:
                             options={"xatol": 10.0, "fatol": 1e-2, "maxiter": 150,
                                      "initial_simplex": [x0[j], y0[j], 1e3 * np.log(dep[j])] + step})
                    for j in best]
-        basis = basis(min(results, key=lambda r: r.fun).x)
+        basis = basis_at(min(results, key=lambda r: r.fun).x)
         score, coef = self._scores(*self._normal(basis))
         k = int(np.argmax(score[0]))
         self.best = (basis, coef[0, k], self.hist[k])
@@ -394,9 +407,12 @@ def _shipped_evaluation(kind, level_noise, inps):
     if not path.exists():
         return None
     d = json.loads(path.read_text())
+    from mintpy_aedenoise.evaluate import snr_levels
+
     same = (d.get("seed") == inps.seed and d.get("per_level") == inps.per_level
             and d.get("benchmark_version") == BENCHMARK_VERSION
-            and float(d.get("level_noise", 0.0)) == float(level_noise))
+            and float(d.get("level_noise", 0.0)) == float(level_noise)
+            and np.allclose(d.get("snr", []), snr_levels()))
     return d if same else None
 
 
@@ -431,12 +447,17 @@ def mogi_fit_table(inps, levels, whitener):
     for i in inps.fit_levels:
         t0 = time.time()
         batch, beta, outer, turb, _ = replay("mogi", i, levels[i], inps.seed, inps.per_level, 0.0)
-        _, v, misfit = whitened_rows(batch, beta, outer, turb, whitener, limit=n)
-        _check_replay(misfit)
-        if generic:
+        if generic:         # the replay is still checked; the true spectra are not used
+            for j in range(n):
+                s1 = batch.dem[j].astype(np.float64).ravel()
+                s1 = s1 - s1.mean()
+                _check_replay(turbulence_scale(batch.noise[j].astype(np.float64), turb[j], s1, s1 * s1)[1])
             beta[:] = 8.0 / 3.0
             outer[:] = np.geomspace(1e3, 2e4, 9)[4]
             v = data_variance(batch, n)
+        else:
+            _, v, misfit = whitened_rows(batch, beta, outer, turb, whitener, limit=n)
+            _check_replay(misfit)
         maps = []
         for j in range(n):
             whiteners = [whitener(beta[j, f], outer[j, f]) for f in range(beta.shape[1])]
@@ -464,22 +485,24 @@ def shape_table(inps, kind, idx, levels, whitener):
     from mintpy_aedenoise.evaluate import level_batch, threshold_snr
     from mintpy_aedenoise.metrics import r2_per_window
 
-    t0 = time.time()
+    t0, worst = time.time(), 0.0
     r2 = {r: [] for r in inps.level_noise}
     for i in idx:
         base, beta, outer, turb, hist = replay(kind, i, levels[i], inps.seed, inps.per_level, 0.0)
         rows, v, misfit = whitened_rows(base, beta, outer, turb, whitener)
         _check_replay(misfit)
+        worst = max(worst, misfit)
         for r in inps.level_noise:
             # r = inf scores the protocol's windows with their levels ignored
             batch = base if not np.isfinite(r) or r == 0 else level_batch(
                 kind, i, levels[i], seed=inps.seed, per_level=inps.per_level, level_noise=r)
             r2[r].append(r2_per_window(oracle_maps(batch, hist, rows, v, r), batch.target))
-    print(f"{kind}: told the map and timing, {inps.per_level} windows per level, {time.time() - t0:.0f} s")
+    print(f"{kind}: told the map and timing, {inps.per_level} windows per level, {time.time() - t0:.0f} s; "
+          f"replayed turbulence misses the noise by {worst:.1e} (relative RMS) at most")
     snr = levels[np.asarray(idx)]
     # a threshold needs every level from the lowest scored one up to SNR 10
     contiguous = sorted(idx) == list(range(min(idx), len(levels)))
-    out = {}
+    out = {"replay_misfit": worst, "threshold_computed": contiguous}
     for r in inps.level_noise:
         w = np.asarray(r2[r])
         mean, median = np.nanmean(w, axis=1), np.nanmedian(w, axis=1)
@@ -515,14 +538,14 @@ def _finite(x):
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     from mintpy_aedenoise import synthetic
-    from mintpy_aedenoise.evaluate import snr_levels
+    from mintpy_aedenoise.evaluate import BENCHMARK_VERSION, snr_levels
 
     levels = snr_levels()
     idx = inps.levels if inps.levels is not None else [i for i, s in enumerate(levels) if s >= 0.05]
     whitener = SpectrumWhitener(synthetic.WINDOW, synthetic.PIXEL_SIZE)
     args = sys.argv[1:] if iargs is None else list(iargs)
     report = {"command": "python benchmarks/informed_estimators.py " + " ".join(args),
-              "seed": inps.seed, "per_level": inps.per_level}
+              "benchmark_version": BENCHMARK_VERSION, "seed": inps.seed, "per_level": inps.per_level}
     if "shape" in inps.reference:
         report["shape"] = {"snr": [float(levels[i]) for i in idx]}
         for kind in inps.model:
