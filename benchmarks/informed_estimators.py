@@ -193,60 +193,78 @@ def replay(kind, index, snr, seed, per_level, level_noise):
     return batch, beta.reshape(n, t), outer.reshape(n, t), turb, hist
 
 
-def _check_replay(misfit):
-    if misfit > 1e-4:
-        raise RuntimeError(f"the replayed turbulence misses the window's noise by {misfit:.2e} "
-                           "(relative RMS): synthetic.generate_windows changed; update replay()")
+def elevation_terms(batch, i):
+    """Window ``i``'s stratified-delay terms ``s1 = h - mean(h)`` and ``s2 = s1^2``, flattened."""
+    s1 = batch.dem[i].astype(np.float64).ravel()
+    s1 = s1 - s1.mean()
+    return s1, s1 * s1
 
 
-def turbulence_scale(noise, turb, s1, s2):
-    """The factor ``c`` with ``noise_t = c turb_t + a_t s1 + b_t s2 + level_t`` on every frame.
+def remove_span(x, columns):
+    """``x`` (..., n) less its least-squares part in the span of ``columns`` (n, k)."""
+    q, _ = np.linalg.qr(columns)
+    return x - (x @ q) @ q.T
 
-    Returns ``c`` and the relative RMS of what the fit leaves (float32 rounding when the replay
-    is right).
+
+def turbulence_scales(batch, turb, n):
+    """Each window's factor ``c`` with ``noise_t = c turb_t + a_t s1 + b_t s2 + level_t``.
+
+    This checks the replay: what the fit leaves must be float32 rounding. Returns the factors
+    (n,) and the largest relative RMS left; raises if it exceeds 1e-4.
     """
-    t = noise.shape[0]
-    basis = np.stack([np.ones_like(s1), s1, s2], axis=1)
-    q, _ = np.linalg.qr(basis)
-    proj = lambda x: x - (x @ q) @ q.T          # noqa: E731  (removes the span of 1, s1, s2)
-    n_p, t_p = proj(noise.reshape(t, -1)), proj(turb.reshape(t, -1))
-    c = np.sum(n_p * t_p) / np.sum(t_p * t_p)
-    return c, np.sqrt(np.mean((n_p - c * t_p) ** 2) / np.mean(n_p ** 2))
-
-
-def whitened_rows(batch, beta, outer, turb, whitener, limit=None):
-    """The whitened demeaned frames of every window, and each frame's turbulence scale.
-
-    Window levels do not reach these rows (``W 1 = 0``), so one call serves every ``r``.
-    Returns ``(rows, v, misfit)``: rows (B, T, n - 1, 4) hold ``W`` applied to ``u``, ``s1``,
-    ``s2`` and the data, with ``u`` the target; ``v`` is the variance scale of each frame's
-    Gaussian field, ``|W f|^2 / (n - 1)`` for its realised turbulence ``f`` (the generator divides each
-    field by its own spread, so the spread itself is not that scale); ``misfit`` is the largest
-    relative misfit of the replayed turbulence.
-    """
-    n, t, size, _ = batch.series.shape
-    n = n if limit is None else min(n, limit)
-    rows = np.empty((n, t, size * size - 1, 4))
-    v = np.empty((n, t))
-    worst = 0.0
+    c, worst = np.empty(n), 0.0
     for i in range(n):
-        s1 = batch.dem[i].astype(np.float64).ravel()
-        s1 = s1 - s1.mean()
-        c, misfit = turbulence_scale(batch.noise[i].astype(np.float64), turb[i], s1, s1 * s1)
-        worst = max(worst, misfit)
-        cols = np.stack([batch.target[i].astype(np.float64).ravel(), s1, s1 * s1, s1], axis=1)
+        s1, s2 = elevation_terms(batch, i)
+        basis = np.stack([np.ones_like(s1), s1, s2], axis=1)
+        t = batch.noise.shape[1]
+        n_p = remove_span(batch.noise[i].astype(np.float64).reshape(t, -1), basis)
+        t_p = remove_span(turb[i].reshape(t, -1), basis)
+        c[i] = np.sum(n_p * t_p) / np.sum(t_p * t_p)
+        worst = max(worst, np.sqrt(np.mean((n_p - c[i] * t_p) ** 2) / np.mean(n_p ** 2)))
+    if worst > 1e-4:
+        raise RuntimeError(f"the replayed turbulence misses the window's noise by {worst:.2e} "
+                           "(relative RMS): synthetic.generate_windows changed; update replay()")
+    return c, worst
+
+
+def frame_variances(beta, outer, turb, c, whitener):
+    """The variance scale of each frame's Gaussian field, ``|W f|^2 / (n - 1)`` (n, T).
+
+    ``f = c turb`` is the realised turbulence; the generator divides each field by its own
+    spread, so the spread itself is not that scale.
+    """
+    n, t = c.size, beta.shape[1]
+    v = np.empty((n, t))
+    for i in range(n):
         for f in range(t):
             w = whitener(beta[i, f], outer[i, f])
-            v[i, f] = np.sum((w @ (c * turb[i, f].ravel())) ** 2) / w.shape[0]
+            v[i, f] = np.sum((w @ (c[i] * turb[i, f].ravel())) ** 2) / w.shape[0]
+    return v
+
+
+def whitened_rows(batch, beta, outer, v, whitener):
+    """The whitened demeaned frames of every window: (B, T, n - 1, 4).
+
+    ``W`` applied to ``u`` (the target), ``s1``, ``s2`` and the data, divided by the frame's
+    ``sqrt(v)`` (:func:`frame_variances`). Window levels do not reach these rows (``W 1 = 0``),
+    so one call serves every ``r``.
+    """
+    n, t, size, _ = batch.series.shape
+    rows = np.empty((n, t, size * size - 1, 4))
+    for i in range(n):
+        s1, s2 = elevation_terms(batch, i)
+        cols = np.stack([batch.target[i].astype(np.float64).ravel(), s1, s2, s1], axis=1)
+        for f in range(t):
             cols[:, 3] = batch.series[i, f].astype(np.float64).ravel()
-            rows[i, f] = w @ cols / np.sqrt(v[i, f])
-    return rows, v, worst
+            rows[i, f] = whitener(beta[i, f], outer[i, f]) @ cols / np.sqrt(v[i, f])
+    return rows
 
 
 def oracle_maps(batch, hist, rows, v, level_noise):
     """``a * u`` for every window, ``a`` from generalised least squares for the amplitude.
 
-    ``rows`` and ``v`` come from :func:`whitened_rows` (on the same windows, any level noise);
+    ``rows`` and ``v`` come from :func:`whitened_rows` and :func:`frame_variances` (on the same
+    windows, any level noise);
     with a finite ``level_noise`` every frame's mean adds a row whose noise is the window level
     (exact to float32 rounding without one), and with ``inf`` the frame levels are ignored.
     ``u`` is the target and ``hist`` the windows' histories (B, T).
@@ -257,8 +275,7 @@ def oracle_maps(batch, hist, rows, v, level_noise):
     sigma = noise_std(batch.noise.astype(np.float64))
     out = np.empty(batch.target.shape)
     for i in range(n):
-        s1 = batch.dem[i].astype(np.float64).ravel()
-        s1 = s1 - s1.mean()
+        _, s2 = elevation_terms(batch, i)
         design = np.zeros((t, rows.shape[2] + 1, 1 + 2 * t))
         rhs = np.zeros((t, rows.shape[2] + 1))
         for f in range(t):
@@ -270,7 +287,7 @@ def oracle_maps(batch, hist, rows, v, level_noise):
                 # the frame mean: its noise is the window level alone
                 sd = max(level_noise * sigma[i], 1e-6 * np.sqrt(v[i, f]))
                 design[f, -1, 0] = hist[i, f] * batch.target[i].mean() / sd
-                design[f, -1, 1 + t + f] = np.mean(s1 * s1) / sd
+                design[f, -1, 1 + t + f] = np.mean(s2) / sd
                 rhs[f, -1] = batch.series[i, f].astype(np.float64).mean() / sd
         design, rhs = design.reshape(-1, 1 + 2 * t), rhs.ravel()
         # equilibrate the columns (heights squared against millimetres): the SVD's cut-off
@@ -307,12 +324,11 @@ class MogiFit:
         self.t = batch.series.shape[1]
         self.east, self.north = (g.ravel() for g in synthetic._grid(batch.series.shape[-1],
                                                                       synthetic.PIXEL_SIZE))
-        s1 = batch.dem[i].astype(np.float64).ravel()
-        s1 = s1 - s1.mean()
+        elevation = np.stack(elevation_terms(batch, i), axis=1)
         self.w, self.q, self.y = [], [], []
         for f in range(self.t):
             w = whiteners[f] / np.sqrt(v[f])
-            q, _ = np.linalg.qr(w @ np.stack([s1, s1 * s1], axis=1))
+            q, _ = np.linalg.qr(w @ elevation)
             y = w @ batch.series[i, f].astype(np.float64).ravel()
             self.w.append(w.astype(np.float32))          # the source search in float32: 2x faster
             self.q.append(q)
@@ -398,7 +414,7 @@ def _shipped_evaluation(kind, level_noise, inps):
     """
     from pathlib import Path
 
-    from mintpy_aedenoise.evaluate import BENCHMARK_VERSION
+    from mintpy_aedenoise.evaluate import BENCHMARK_VERSION, snr_levels
 
     if not np.isfinite(level_noise):
         return None
@@ -407,8 +423,6 @@ def _shipped_evaluation(kind, level_noise, inps):
     if not path.exists():
         return None
     d = json.loads(path.read_text())
-    from mintpy_aedenoise.evaluate import snr_levels
-
     same = (d.get("seed") == inps.seed and d.get("per_level") == inps.per_level
             and d.get("benchmark_version") == BENCHMARK_VERSION
             and float(d.get("level_noise", 0.0)) == float(level_noise)
@@ -424,11 +438,9 @@ def data_variance(batch, n):
     """
     v = np.empty((n, batch.series.shape[1]))
     for i in range(n):
-        s1 = batch.dem[i].astype(np.float64).ravel()
-        s1 = s1 - s1.mean()
-        q, _ = np.linalg.qr(np.stack([np.ones_like(s1), s1, s1 * s1], axis=1))
+        s1, s2 = elevation_terms(batch, i)
         d = batch.series[i].astype(np.float64).reshape(v.shape[1], -1)
-        v[i] = np.mean((d - (d @ q) @ q.T) ** 2, axis=1)
+        v[i] = np.mean(remove_span(d, np.stack([np.ones_like(s1), s1, s2], axis=1)) ** 2, axis=1)
     return v
 
 
@@ -447,17 +459,13 @@ def mogi_fit_table(inps, levels, whitener):
     for i in inps.fit_levels:
         t0 = time.time()
         batch, beta, outer, turb, _ = replay("mogi", i, levels[i], inps.seed, inps.per_level, 0.0)
-        if generic:         # the replay is still checked; the true spectra are not used
-            for j in range(n):
-                s1 = batch.dem[j].astype(np.float64).ravel()
-                s1 = s1 - s1.mean()
-                _check_replay(turbulence_scale(batch.noise[j].astype(np.float64), turb[j], s1, s1 * s1)[1])
+        c, _ = turbulence_scales(batch, turb, n)        # checks the replay
+        if generic:         # the true spectra are not used
             beta[:] = 8.0 / 3.0
             outer[:] = np.geomspace(1e3, 2e4, 9)[4]
             v = data_variance(batch, n)
         else:
-            _, v, misfit = whitened_rows(batch, beta, outer, turb, whitener, limit=n)
-            _check_replay(misfit)
+            v = frame_variances(beta, outer, turb, c, whitener)
         maps = []
         for j in range(n):
             whiteners = [whitener(beta[j, f], outer[j, f]) for f in range(beta.shape[1])]
@@ -489,9 +497,10 @@ def shape_table(inps, kind, idx, levels, whitener):
     r2 = {r: [] for r in inps.level_noise}
     for i in idx:
         base, beta, outer, turb, hist = replay(kind, i, levels[i], inps.seed, inps.per_level, 0.0)
-        rows, v, misfit = whitened_rows(base, beta, outer, turb, whitener)
-        _check_replay(misfit)
+        c, misfit = turbulence_scales(base, turb, inps.per_level)
         worst = max(worst, misfit)
+        v = frame_variances(beta, outer, turb, c, whitener)
+        rows = whitened_rows(base, beta, outer, v, whitener)
         for r in inps.level_noise:
             # r = inf scores the protocol's windows with their levels ignored
             batch = base if not np.isfinite(r) or r == 0 else level_batch(

@@ -114,12 +114,12 @@ def _check_grid(path, atr, ts, what):
                              f"({key} = {atr[key]} against {ts.attrs[key]})")
 
 
-
 def _check_pixels(path, atr, shape, ts, what):
     """``path`` holds the pixels of the time series: the coordinates first, since a file of the
     other coordinates mostly differs in size too, then the size."""
     _check_grid(path, atr, ts, what)
     _check_shape(path, atr, shape, what)
+
 
 # ---------------------------------------------------------------------------- inputs
 @dataclass(frozen=True)
