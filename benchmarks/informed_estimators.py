@@ -4,7 +4,7 @@
 The evaluation protocol asks for mean R² >= 0.6 from SNR 0.1. To see how much of the gap is
 a limit of the windows' information and how much the network's, this script scores, on the
 protocol's windows (``evaluate.level_batch``, the same seeds, replayed to recover what the
-generator drew), two estimators that know every frame's turbulence covariance (the von Karman
+generator drew), estimators that know every frame's turbulence covariance (the von Karman
 slope and outer scale that drew it, and the scale of its Gaussian field; except
 ``--fit-spectrum generic``) and keep the
 stratified delay ``a_t (h - h_ref) + b_t (h - h_ref)^2`` unknown (two coefficients per frame,
