@@ -41,7 +41,8 @@ as for every estimator):
 
 The reference map is scored with the protocol's per-window R². The replay of the generator's
 random draws is checked: every frame's noise minus the replayed turbulence must lie in the
-span of 1, ``s1`` and ``s2``.
+span of 1, ``s1`` and ``s2``; with ``--fit-start grid+truth``, each replayed source's maps must
+span the window's target (1e-5 relative).
 """
 import argparse
 import json
@@ -120,6 +121,10 @@ def cmd_line_parse(iargs=None):
         if r[:-4] not in inps.model:
             parser.error(f"--reference {r} needs --model {r[:-4]}")
     if fits:
+        if inps.fit_start == "grid+truth" and inps.fit_spectrum == "generic":
+            # the second, rescaled fit would take its variances from the overall winner, so
+            # the grid-only column would no longer be the grid's alone
+            parser.error("--fit-start grid+truth needs --fit-spectrum true")
         if inps.fit_windows is None:
             inps.fit_windows = min(32, inps.per_level)
         if not 1 <= inps.fit_windows <= inps.per_level:
@@ -521,7 +526,8 @@ class FaultFit(SourceFit):
 
     n_comp = 6
     starts, maxiter = 3, 600
-    # the generator's ranges (synthetic.random_source_deformation, 100 m pixels)
+    # the window for the centroid (the generator draws +-1200 m), the generator's ranges for the
+    # rest (synthetic.random_source_deformation, 100 m pixels)
     bounds = [(-2000.0, 2000.0), (-2000.0, 2000.0), (None, None), (15.0, 90.0),
               (1e3 * np.log(500.0), 1e3 * np.log(6000.0)), (1e3 * np.log(300.0), 1e3 * np.log(3000.0)),
               (0.0, 1500.0)]
