@@ -187,6 +187,18 @@ class SpectrumWhitener:
         return w
 
 
+def _level_draws(index, seed, per_level):
+    """A protocol level's generator, as ``evaluate.level_batch`` seeds it, and its DEMs (the
+    first draws, before the sources')."""
+    from mintpy_aedenoise import synthetic
+    from mintpy_aedenoise.evaluate import EVAL_SEED_OFFSET
+    from mintpy_aedenoise.noise import fractal_dem
+
+    rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + index])
+    size = synthetic.WINDOW
+    return rng, fractal_dem(rng, per_level, (size, size), pixel_size=synthetic.PIXEL_SIZE)
+
+
 def replay(kind, index, snr, seed, per_level, level_noise):
     """The protocol's batch and what the generator drew for it.
 
@@ -194,13 +206,12 @@ def replay(kind, index, snr, seed, per_level, level_noise):
     turbulence (B, T, H, W) and each window's time history (B, T).
     """
     from mintpy_aedenoise import synthetic
-    from mintpy_aedenoise.evaluate import EVAL_SEED_OFFSET, level_batch
-    from mintpy_aedenoise.noise import fractal_dem, power_law_fields
+    from mintpy_aedenoise.evaluate import level_batch
+    from mintpy_aedenoise.noise import power_law_fields
 
     batch = level_batch(kind, index, snr, seed=seed, per_level=per_level, level_noise=level_noise)
-    rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + index])
+    rng, dem = _level_draws(index, seed, per_level)
     n, t, size = per_level, synthetic.N_FRAMES, synthetic.WINDOW
-    dem = fractal_dem(rng, n, (size, size), pixel_size=synthetic.PIXEL_SIZE)
     synthetic.random_source_deformation(rng, n, kind, size=size, pixel_size=synthetic.PIXEL_SIZE)
     hist = synthetic.time_history(rng, n, t).astype(np.float64)
     m = n * t
@@ -226,13 +237,10 @@ def true_geometry(kind, index, seed, per_level):
     1000 ln(length), 1000 ln(width), top depth.
     """
     from mintpy_aedenoise import synthetic
-    from mintpy_aedenoise.evaluate import EVAL_SEED_OFFSET
-    from mintpy_aedenoise.noise import fractal_dem
 
-    rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + index])
-    n, size, pixel = per_level, synthetic.WINDOW, synthetic.PIXEL_SIZE
-    fractal_dem(rng, n, (size, size), pixel_size=pixel)
-    half = size * pixel / 2.0
+    rng, _ = _level_draws(index, seed, per_level)
+    n, pixel = per_level, synthetic.PIXEL_SIZE
+    half = synthetic.WINDOW * pixel / 2.0
     x0 = rng.uniform(-0.6, 0.6, n) * half
     y0 = rng.uniform(-0.6, 0.6, n) * half
     if kind == "mogi":
@@ -460,12 +468,17 @@ class SourceFit:
                    for p in starts]
         grid_won = min(range(self.starts), key=lambda j: results[j].fun)
         won = min(range(len(results)), key=lambda j: results[j].fun)
-        self.won_by_extra = won >= self.starts
-        self.grid_map = self._map(results[grid_won].x) if self.won_by_extra else None
-        out = self._map(results[won].x)
-        if not self.won_by_extra:
-            self.grid_map = out
-        return out
+        self.won_by_extra = won != grid_won
+        self.grid_map = self._map(results[grid_won].x)
+        # the winner's map last, so that self.best is the winner's
+        return self._map(results[won].x) if self.won_by_extra else self.grid_map
+
+    def span_misfit(self, params, target):
+        """Relative misfit of ``target`` by the span of the basis maps of geometry ``params``."""
+        basis = self._basis(params[None])
+        u = np.asarray(target, dtype=np.float64).ravel()
+        coef, *_ = np.linalg.lstsq(basis, u, rcond=None)
+        return np.linalg.norm(basis @ coef - u) / np.linalg.norm(u)
 
     def _map(self, p):
         """The LOS map (last minus first frame) of geometry ``p`` with its best timing and
@@ -637,16 +650,11 @@ def source_fit_table(inps, kind, levels, whitener):
         for j in range(n):
             whiteners = [whitener(beta[j, f], outer[j, f]) for f in range(beta.shape[1])]
             fit = fit_class(batch, j, whiteners, v[j])
-            extra = ()
-            if truth_start:
-                extra = (truth[j],)
-                basis = fit._basis(truth[j][None])
-                u = batch.target[j].astype(np.float64).ravel()
-                coef, *_ = np.linalg.lstsq(basis, u, rcond=None)
-                if np.linalg.norm(basis @ coef - u) > 1e-5 * np.linalg.norm(u):
-                    raise RuntimeError("the replay of the generator's sources diverged: "
-                                       "synthetic.random_source_deformation changed; update "
-                                       "true_geometry()")
+            extra = (truth[j],) if truth_start else ()
+            if truth_start and fit.span_misfit(truth[j], batch.target[j]) > 1e-5:
+                raise RuntimeError("the replay of the generator's sources diverged: "
+                                   "synthetic.random_source_deformation changed; update "
+                                   "true_geometry()")
             maps.append(fit.fit(extra))
             if generic:     # the frame variances again, from what the first fit leaves
                 fit = fit_class(batch, j, whiteners, v[j] * fit.residual_scale())
