@@ -228,31 +228,17 @@ def replay(kind, index, snr, seed, per_level, level_noise):
     return batch, beta.reshape(n, t), outer.reshape(n, t), turb, hist
 
 
-def true_geometry(kind, index, seed, per_level):
-    """The sources the generator drew for a level's windows, in :class:`SourceFit`'s parameters.
+def true_geometry(kind, sources):
+    """The sources the generator drew (``WindowBatch.sources``), in :class:`SourceFit`'s parameters.
 
-    Replays ``synthetic.random_source_deformation``'s draws (after the DEM's, as
-    :func:`replay`); :func:`source_fit_table` checks the result against the targets.
-    Returns (per_level, k): Mogi east, north, 1000 ln(depth); fault east, north, strike, dip,
+    Returns (B, k): Mogi east, north, 1000 ln(depth); fault east, north, strike, dip,
     1000 ln(length), 1000 ln(width), top depth.
     """
-    from mintpy_aedenoise import synthetic
-
-    rng, _ = _level_draws(index, seed, per_level)
-    n, pixel = per_level, synthetic.PIXEL_SIZE
-    half = synthetic.WINDOW * pixel / 2.0
-    x0 = rng.uniform(-0.6, 0.6, n) * half
-    y0 = rng.uniform(-0.6, 0.6, n) * half
-    if kind == "mogi":
-        depth = np.exp(rng.uniform(np.log(3), np.log(25), n)) * pixel
-        return np.stack([x0, y0, 1e3 * np.log(depth)], axis=1)
-    dip = rng.uniform(15.0, 90.0, n)
-    length = np.exp(rng.uniform(np.log(5), np.log(60), n)) * pixel
-    width = np.exp(rng.uniform(np.log(3), np.log(30), n)) * pixel
-    near = rng.random(n) < 0.7                    # np.where draws both branches, in this order
-    top = np.where(near, 0.0, rng.uniform(0.0, 15.0, n) * pixel)
-    strike = rng.uniform(0, 360, n)
-    return np.stack([x0, y0, strike, dip, 1e3 * np.log(length), 1e3 * np.log(width), top], axis=1)
+    names = (("east", "north", "depth") if kind == "mogi" else
+             ("east", "north", "strike", "dip", "length", "width", "top"))
+    cols = [1e3 * np.log(sources[k]) if k in ("depth", "length", "width") else sources[k]
+            for k in names]
+    return np.stack(cols, axis=1)
 
 
 def elevation_terms(batch, i):
@@ -639,7 +625,7 @@ def source_fit_table(inps, kind, levels, whitener):
         t0 = time.time()
         batch, beta, outer, turb, _ = replay(kind, i, levels[i], inps.seed, inps.per_level, 0.0)
         c, _ = turbulence_scales(batch, turb, n)        # checks the replay
-        truth = true_geometry(kind, i, inps.seed, inps.per_level) if truth_start else None
+        truth = true_geometry(kind, batch.sources) if truth_start else None
         if generic:         # the true spectra are not used
             beta[:] = 8.0 / 3.0
             outer[:] = np.geomspace(1e3, 2e4, 9)[4]
@@ -652,9 +638,9 @@ def source_fit_table(inps, kind, levels, whitener):
             fit = fit_class(batch, j, whiteners, v[j])
             extra = (truth[j],) if truth_start else ()
             if truth_start and fit.span_misfit(truth[j], batch.target[j]) > 1e-5:
-                raise RuntimeError("the replay of the generator's sources diverged: "
-                                   "synthetic.random_source_deformation changed; update "
-                                   "true_geometry()")
+                raise RuntimeError("the true source misses the target in the fit's span: "
+                                   f"{fit_class.__name__} and synthetic.random_source_deformation "
+                                   "model the source differently")
             maps.append(fit.fit(extra))
             if generic:     # the frame variances again, from what the first fit leaves
                 fit = fit_class(batch, j, whiteners, v[j] * fit.residual_scale())

@@ -63,6 +63,10 @@ class WindowBatch:
         (B,) mean|target| / std(noise).
     noise : numpy.ndarray
         (B, 9, H, W) the noise that was added (turbulence + stratified + extras).
+    sources : dict of numpy.ndarray, optional
+        The sources the generator drew, each entry (B,) float64, in the units of
+        :func:`random_source_deformation`'s ``sources``, with the strength scaled to the
+        target: ``slip`` (m, fault) or ``dvol`` (m^3, Mogi). None for batches built by hand.
     """
 
     series: np.ndarray
@@ -70,6 +74,7 @@ class WindowBatch:
     target: np.ndarray
     snr: np.ndarray
     noise: np.ndarray
+    sources: dict = None
 
 
 def _grid(size, pixel_size):
@@ -83,7 +88,8 @@ def _col(x):
     return np.asarray(x, dtype=np.float64).reshape(-1, 1, 1)
 
 
-def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZE):
+def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZE,
+                               return_sources=False):
     """Random source geometry projected on a random LOS.
 
     Parameters
@@ -98,12 +104,21 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         Window size in pixels.
     pixel_size : float
         Pixel spacing in metres.
+    return_sources : bool
+        Also return the drawn parameters (the draws are the same either way).
 
     Returns
     -------
     numpy.ndarray
         (n, size, size) float64 LOS displacement for a unit source strength
         (1 m slip, or 1e6 m^3 volume change), positive toward the satellite.
+    dict of numpy.ndarray
+        Only with ``return_sources``: (n,) float64 arrays, lengths in metres from the window
+        centre (east, north positive) and angles in degrees. Both kinds: ``east``, ``north``,
+        ``depth`` (of the point source, or of the fault's centre), ``incidence`` and
+        ``azimuth`` (MintPy's LOS convention, :func:`~mintpy_aedenoise.physics.enu2los`).
+        Fault: ``strike``, ``dip``, ``rake``, ``length``, ``width``, ``top`` (depth of the
+        upper edge) and ``slip`` (1). Mogi: ``dvol`` (+-1e6 m^3).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
@@ -118,18 +133,27 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         # mostly shallow and surface-reaching (creep, shallow slow slip), some buried
         top = np.where(rng.random(n) < 0.7, 0.0, rng.uniform(0.0, 15.0, n) * pixel_size)
         depth = top + 0.5 * width * np.sin(np.deg2rad(dip))
+        strike = rng.uniform(0, 360, n)
+        rake = rng.uniform(-180, 180, n)
         ue, un, uz = okada.displacement(
-            east, north, x0=x0, y0=y0, depth=_col(depth), strike=_col(rng.uniform(0, 360, n)),
-            dip=_col(dip), length=_col(length), width=_col(width),
-            rake=_col(rng.uniform(-180, 180, n)), slip=1.0)
+            east, north, x0=x0, y0=y0, depth=_col(depth), strike=_col(strike), dip=_col(dip),
+            length=_col(length), width=_col(width), rake=_col(rake), slip=1.0)
+        sources = dict(strike=strike, dip=dip, rake=rake, length=length, width=width, top=top,
+                       slip=np.ones(n))
     else:
         depth = np.exp(rng.uniform(np.log(3), np.log(25), n)) * pixel_size
-        sign = rng.choice([-1.0, 1.0], n)
+        dvol = rng.choice([-1.0, 1.0], n) * 1e6
         ue, un, uz = mogi.displacement(east, north, x0=x0, y0=y0, depth=_col(depth),
-                                       dvol=_col(sign * 1e6))
-    inc = _col(rng.uniform(30.0, 45.0, n))
-    az = _col(rng.uniform(-180.0, 180.0, n))
-    return enu2los(ue, un, uz, inc, az)
+                                       dvol=_col(dvol))
+        sources = dict(dvol=dvol)
+    inc = rng.uniform(30.0, 45.0, n)
+    az = rng.uniform(-180.0, 180.0, n)
+    los = enu2los(ue, un, uz, _col(inc), _col(az))
+    if not return_sources:
+        return los
+    sources.update(east=x0.ravel(), north=y0.ravel(), depth=np.asarray(depth, dtype=np.float64),
+                   incidence=inc, azimuth=az)
+    return los, sources
 
 
 def time_history(rng, n, n_frames=N_FRAMES):
@@ -280,7 +304,8 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
             raise ValueError(f"level_noise must be finite and >= 0, got {level_noise}")
     shape = (size, size)
     dem = fractal_dem(rng, n, shape, pixel_size=pixel_size)
-    defo = random_source_deformation(rng, n, kind, size=size, pixel_size=pixel_size)
+    defo, sources = random_source_deformation(rng, n, kind, size=size, pixel_size=pixel_size,
+                                              return_sources=True)
     history = time_history(rng, n, n_frames)
 
     noise = _atmosphere(rng, dem, n_frames, pixel_size)
@@ -300,7 +325,10 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     if np.any(snr < 0):
         raise ValueError("snr must be non-negative")
     mean_abs = np.maximum(np.abs(defo).mean(axis=(1, 2)), 1e-30)
-    target = (defo * (snr * sigma / mean_abs)[:, None, None]).astype(np.float32)
+    strength = snr * sigma / mean_abs
+    target = (defo * strength[:, None, None]).astype(np.float32)
+    unit = "slip" if kind == "fault" else "dvol"
+    sources[unit] = sources[unit] * strength
 
     series = history[:, :, None, None] * target[:, None] + noise
     if "nan" in extras:
@@ -311,4 +339,4 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
         series += levels[:, :, None, None]
         noise += levels[:, :, None, None]
     return WindowBatch(series=series.astype(np.float32), dem=dem, target=target,
-                       snr=snr.astype(np.float32), noise=noise.astype(np.float32))
+                       snr=snr.astype(np.float32), noise=noise.astype(np.float32), sources=sources)

@@ -61,6 +61,32 @@ def test_surface_reaching_faults_have_offsets():
     assert (ratio > 20).mean() > 0.5
 
 
+@pytest.mark.parametrize("kind", ["fault", "mogi"])
+def test_batch_reports_the_sources_that_make_its_target(kind):
+    from mintpy_aedenoise.physics import enu2los, mogi, okada
+    b = generate_windows(np.random.default_rng(9), 6, kind=kind, snr=0.5)
+    s = b.sources
+    c = (np.arange(40) - 19.5) * 100.0
+    east, north = np.meshgrid(c, c[::-1])
+    col = {k: v[:, None, None] for k, v in s.items()}
+    if kind == "fault":
+        # the depth is the fault's centre, below its upper edge
+        np.testing.assert_allclose(s["depth"], s["top"] + 0.5 * s["width"] * np.sin(np.deg2rad(s["dip"])))
+        enu = okada.displacement(east, north, x0=col["east"], y0=col["north"], depth=col["depth"],
+                                 strike=col["strike"], dip=col["dip"], length=col["length"],
+                                 width=col["width"], rake=col["rake"], slip=col["slip"])
+    else:
+        enu = mogi.displacement(east, north, x0=col["east"], y0=col["north"], depth=col["depth"],
+                                dvol=col["dvol"])
+    assert (30 <= s["incidence"]).all() and (s["incidence"] <= 45).all()
+    los = enu2los(*enu, col["incidence"], col["azimuth"])
+    np.testing.assert_allclose(los, b.target, rtol=0, atol=1e-6 * np.abs(b.target).max())
+    # reporting the sources does not change the draws
+    los1 = random_source_deformation(np.random.default_rng(1), 4, kind)
+    los2, _ = random_source_deformation(np.random.default_rng(1), 4, kind, return_sources=True)
+    np.testing.assert_array_equal(los1, los2)
+
+
 def test_extras():
     b = generate_windows(np.random.default_rng(8), 16, extras=("ramp", "unwrap", "nan"))
     nan = np.isnan(b.series)
