@@ -139,6 +139,32 @@ def _history(ev, n_dates):
     return np.clip((t - ev.start) / (ev.end - ev.start), 0.0, 1.0).astype(np.float32)
 
 
+def slant_range_columns(width, pixel_size, heading, mid_incidence=37.5):
+    """Slant range (m) of each column, consistent with the metadata of :func:`write_dataset`.
+
+    The incidence ramp of a simulated scene is a whole swath's 30-45 degrees compressed into
+    its width, so that the LOS visibly varies across it; a real swath that wide is some 250 km.
+    The slant range instead follows the pixel spacing: it grows by ``RANGE_PIXEL_SIZE =
+    pixel_size * sin(mid_incidence)`` per column away from the near range (the first column on
+    ascending tracks, the last on descending ones, where columns still run east), and its mid
+    value is the range at which MintPy's spherical-earth geometry
+    (``utils0.incidence_angle``) puts ``mid_incidence``, so that MintPy's
+    ``utils0.range_ground_resolution`` returns ``pixel_size``.
+
+    Returns (width,) float32 and the ``(STARTING_RANGE, RANGE_PIXEL_SIZE)`` pair.
+    """
+    r_e, h = EARTH_RADIUS, SATELLITE_ALTITUDE
+    cos_i = np.cos(np.deg2rad(mid_incidence))
+    # law of cosines in the triangle earth centre - ground - satellite
+    r_mid = -r_e * cos_i + np.sqrt((r_e * cos_i) ** 2 + (r_e + h) ** 2 - r_e ** 2)
+    step = pixel_size * np.sin(np.deg2rad(mid_incidence))
+    near = r_mid - 0.5 * (width - 1) * step
+    distance = np.arange(width, dtype=np.float64)
+    if abs(heading) > 90:
+        distance = distance[::-1]
+    return (near + distance * step).astype(np.float32), (float(near), float(step))
+
+
 def simulate_scene(rng, shape, n_dates, *, events=("fault", "mogi"), amplitude=0.01,
                    turbulence=0.005, stratified=5e-6, pixel_size=100.0, heading=-12.0,
                    start_date="20200101", decorrelated=0.0, ramps=0.0):
@@ -190,7 +216,8 @@ def simulate_scene(rng, shape, n_dates, *, events=("fault", "mogi"), amplitude=0
         ramp = ramp[::-1]
     inc = np.broadcast_to(ramp, (length, width)).copy()
     az = np.full((length, width), heading2azimuth(heading), np.float32)
-    slant = (SATELLITE_ALTITUDE / np.cos(np.deg2rad(inc))).astype(np.float32)
+    slant = np.broadcast_to(slant_range_columns(width, pixel_size, heading)[0],
+                            (length, width)).copy()
 
     c = np.arange(width) * pixel_size
     r = np.arange(length) * pixel_size
@@ -243,14 +270,15 @@ def _pick_reference(rng, bad, events, shape):
 
 def _metadata(scene, geocoded, lat0=35.0, lon0=-117.8):
     length, width = scene.height.shape
+    starting_range, range_step = slant_range_columns(width, scene.pixel_size, scene.heading)[1]
     atr = {
         "FILE_TYPE": "timeseries", "UNIT": "m", "DATA_TYPE": "float32",
         "LENGTH": str(length), "WIDTH": str(width),
         "WAVELENGTH": str(SENTINEL1_WAVELENGTH), "HEADING": str(scene.heading),
         "ORBIT_DIRECTION": "ascending" if abs(scene.heading) < 90 else "descending",
         "PLATFORM": "Sen", "ANTENNA_SIDE": "-1", "PROCESSOR": "isce", "PROJECT_NAME": "aedenoiseSim",
-        "RANGE_PIXEL_SIZE": str(scene.pixel_size), "AZIMUTH_PIXEL_SIZE": str(scene.pixel_size),
-        "ALOOKS": "1", "RLOOKS": "1", "STARTING_RANGE": str(float(scene.slant_range.min())),
+        "RANGE_PIXEL_SIZE": str(range_step), "AZIMUTH_PIXEL_SIZE": str(scene.pixel_size),
+        "ALOOKS": "1", "RLOOKS": "1", "STARTING_RANGE": str(starting_range),
         "EARTH_RADIUS": str(EARTH_RADIUS), "HEIGHT": str(SATELLITE_ALTITUDE),
         "CENTER_LINE_UTC": "50000.0",
         "REF_Y": str(scene.ref_yx[0]), "REF_X": str(scene.ref_yx[1]),

@@ -105,6 +105,25 @@ def test_incidence_grows_away_from_the_satellite(heading):
     assert np.sign(inc[-1] - inc[0]) == -np.sign(east)
 
 
+@pytest.mark.parametrize("heading", [-12.0, -168.0])
+def test_range_metadata_agrees_with_the_geometry(heading):
+    """MintPy's range formulas on the metadata give the scene's pixel spacing, and the
+    slantRangeDistance layer grows by RANGE_PIXEL_SIZE per column away from the near range."""
+    from mintpy.utils import utils0 as ut0
+    from mintpy_aedenoise.simulate import _metadata
+    scene = simulate_scene(np.random.default_rng(1), (16, 40), 9, events=(), heading=heading,
+                           pixel_size=80.0)
+    atr = _metadata(scene, geocoded=False)
+    assert ut0.range_ground_resolution(atr) == pytest.approx(80.0, rel=1e-4)
+    assert ut0.incidence_angle(atr, dimension=0) == pytest.approx(37.5, abs=0.01)
+    step = float(atr["RANGE_PIXEL_SIZE"])
+    diffs = np.diff(scene.slant_range.astype(np.float64), axis=1)
+    np.testing.assert_allclose(np.abs(diffs), step, rtol=0, atol=0.07)   # float32 at ~850 km
+    near = scene.slant_range[0, 0] if heading > -90 else scene.slant_range[0, -1]
+    assert near == pytest.approx(float(atr["STARTING_RANGE"]), abs=0.1)
+    assert near == scene.slant_range.min()
+
+
 def test_ifgram_stack_needs_a_generator(tmp_path):
     from mintpy_aedenoise.simulate import write_ifgram_stack
     scene = simulate_scene(np.random.default_rng(1), (16, 16), 9, events=())
