@@ -41,8 +41,8 @@ as for every estimator):
 
 The reference map is scored with the protocol's per-window R². The replay of the generator's
 random draws is checked: every frame's noise minus the replayed turbulence must lie in the
-span of 1, ``s1`` and ``s2``; with ``--fit-start grid+truth``, each replayed source's maps must
-span the window's target (1e-5 relative).
+span of 1, ``s1`` and ``s2``; with ``--fit-start grid+truth``, the maps of each true source
+(``WindowBatch.sources``) must span the window's target (1e-5 relative).
 """
 import argparse
 import json

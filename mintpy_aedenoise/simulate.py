@@ -139,6 +139,13 @@ def _history(ev, n_dates):
     return np.clip((t - ev.start) / (ev.end - ev.start), 0.0, 1.0).astype(np.float32)
 
 
+def _incidence_at_range(slant_range):
+    """Incidence (degrees) at the ground for a slant range, on a sphere (MintPy's formula)."""
+    r_e, h = EARTH_RADIUS, SATELLITE_ALTITUDE
+    return 180.0 - np.rad2deg(np.arccos((r_e ** 2 + slant_range ** 2 - (r_e + h) ** 2)
+                                        / (2 * r_e * slant_range)))
+
+
 def slant_range_columns(width, pixel_size, heading, mid_incidence=37.5):
     """Slant range (m) of each column, consistent with the metadata of :func:`write_dataset`.
 
@@ -146,19 +153,19 @@ def slant_range_columns(width, pixel_size, heading, mid_incidence=37.5):
     its width, so that the LOS visibly varies across it; a real swath that wide is some 250 km.
     The slant range instead follows the pixel spacing: it grows by ``RANGE_PIXEL_SIZE =
     pixel_size * sin(mid_incidence)`` per column away from the near range (the first column on
-    ascending tracks, the last on descending ones, where columns still run east), and its mid
-    value is the range at which MintPy's spherical-earth geometry
-    (``utils0.incidence_angle``) puts ``mid_incidence``, so that MintPy's
+    ascending tracks, the last on descending ones, where columns still run east), and the near
+    range is where MintPy's spherical-earth geometry (``utils0.incidence_angle``: the mean of
+    the near and far angles) puts ``mid_incidence`` at the centre, so that MintPy's
     ``utils0.range_ground_resolution`` returns ``pixel_size``.
 
     Returns (width,) float32 and the ``(STARTING_RANGE, RANGE_PIXEL_SIZE)`` pair.
     """
-    r_e, h = EARTH_RADIUS, SATELLITE_ALTITUDE
-    cos_i = np.cos(np.deg2rad(mid_incidence))
-    # law of cosines in the triangle earth centre - ground - satellite
-    r_mid = -r_e * cos_i + np.sqrt((r_e * cos_i) ** 2 + (r_e + h) ** 2 - r_e ** 2)
+    from scipy.optimize import brentq
+
     step = pixel_size * np.sin(np.deg2rad(mid_incidence))
-    near = r_mid - 0.5 * (width - 1) * step
+    h = SATELLITE_ALTITUDE
+    near = brentq(lambda r: 0.5 * (_incidence_at_range(r) + _incidence_at_range(r + step * width))
+                  - mid_incidence, h * 1.0001, 3.0 * h, xtol=1e-3)
     distance = np.arange(width, dtype=np.float64)
     if abs(heading) > 90:
         distance = distance[::-1]

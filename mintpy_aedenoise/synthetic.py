@@ -49,7 +49,8 @@ SENTINEL1_WAVELENGTH = 0.05546576
 
 @dataclass(frozen=True)
 class WindowBatch:
-    """A batch of synthetic windows (all float32, metres, LOS positive toward the satellite).
+    """A batch of synthetic windows (arrays float32 in metres, LOS positive toward the satellite;
+    ``sources`` float64).
 
     Attributes
     ----------
@@ -271,7 +272,7 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     Returns
     -------
     WindowBatch
-        The batch, all arrays float32.
+        The batch: its arrays float32, its ``sources`` float64.
 
     Examples
     --------

@@ -110,12 +110,16 @@ def test_range_metadata_agrees_with_the_geometry(heading):
     """MintPy's range formulas on the metadata give the scene's pixel spacing, and the
     slantRangeDistance layer grows by RANGE_PIXEL_SIZE per column away from the near range."""
     from mintpy.utils import utils0 as ut0
-    from mintpy_aedenoise.simulate import _metadata
+    from mintpy_aedenoise.simulate import _metadata, slant_range_columns
     scene = simulate_scene(np.random.default_rng(1), (16, 40), 9, events=(), heading=heading,
                            pixel_size=80.0)
     atr = _metadata(scene, geocoded=False)
-    assert ut0.range_ground_resolution(atr) == pytest.approx(80.0, rel=1e-4)
-    assert ut0.incidence_angle(atr, dimension=0) == pytest.approx(37.5, abs=0.01)
+    assert ut0.range_ground_resolution(atr) == pytest.approx(80.0, rel=1e-6)
+    assert ut0.incidence_angle(atr, dimension=0) == pytest.approx(37.5, abs=1e-5)
+    # wide scenes too (the near range is solved in MintPy's own geometry)
+    start, step = slant_range_columns(3000, 100.0, heading)[1]
+    wide = {**atr, "WIDTH": "3000", "STARTING_RANGE": str(start), "RANGE_PIXEL_SIZE": str(step)}
+    assert ut0.range_ground_resolution(wide) == pytest.approx(100.0, rel=1e-6)
     step = float(atr["RANGE_PIXEL_SIZE"])
     diffs = np.diff(scene.slant_range.astype(np.float64), axis=1)
     np.testing.assert_allclose(np.abs(diffs), step, rtol=0, atol=0.07)   # float32 at ~850 km
