@@ -139,13 +139,6 @@ def _history(ev, n_dates):
     return np.clip((t - ev.start) / (ev.end - ev.start), 0.0, 1.0).astype(np.float32)
 
 
-def _incidence_at_range(slant_range):
-    """Incidence (degrees) at the ground for a slant range, on a sphere (MintPy's formula)."""
-    r_e, h = EARTH_RADIUS, SATELLITE_ALTITUDE
-    return 180.0 - np.rad2deg(np.arccos((r_e ** 2 + slant_range ** 2 - (r_e + h) ** 2)
-                                        / (2 * r_e * slant_range)))
-
-
 def slant_range_columns(width, pixel_size, heading, mid_incidence=37.5):
     """Slant range (m) of each column, consistent with the metadata of :func:`write_dataset`.
 
@@ -160,12 +153,18 @@ def slant_range_columns(width, pixel_size, heading, mid_incidence=37.5):
 
     Returns (width,) float32 and the ``(STARTING_RANGE, RANGE_PIXEL_SIZE)`` pair.
     """
+    from mintpy.utils import utils0 as ut0
     from scipy.optimize import brentq
 
     step = pixel_size * np.sin(np.deg2rad(mid_incidence))
     h = SATELLITE_ALTITUDE
-    near = brentq(lambda r: 0.5 * (_incidence_at_range(r) + _incidence_at_range(r + step * width))
-                  - mid_incidence, h * 1.0001, 3.0 * h, xtol=1e-3)
+
+    def centre_incidence(near):
+        atr = {"STARTING_RANGE": near, "RANGE_PIXEL_SIZE": step, "EARTH_RADIUS": EARTH_RADIUS,
+               "HEIGHT": h, "WIDTH": width}
+        return ut0.incidence_angle(atr, dimension=0, print_msg=False)
+
+    near = brentq(lambda r: centre_incidence(r) - mid_incidence, h * 1.0001, 3.0 * h, xtol=1e-3)
     distance = np.arange(width, dtype=np.float64)
     if abs(heading) > 90:
         distance = distance[::-1]
