@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
 """Training-step throughput of the shipped network, with and without XLA.
 
-Builds the version-3 network of the shipped Mogi model (804,626 parameters; the shipped fault
-model adds two residual blocks, ``--res-blocks 0 0 1 1`` of ``aedenoise_train.py``, whose
-training speed is in its log, docs/performance.md), makes a few training
+Builds the version-3 network of the shipped Mogi model (804,626 parameters), or with
+``--res-blocks 0 0 1 1`` that of the shipped fault model (1,265,874), makes a few training
 batches once (so the synthetic generator is not timed), then times ``train_on_batch`` for
 ``--seconds`` in each mode, alternating the modes over ``--rounds`` rounds (a fresh model and
 optimiser per mode, compiled once). Prints one line per round and mode, then the median rate of
 each mode and their ratio:
 
-    python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64]
+    python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64] [--res-blocks 0 0 1 1]
 
 Run it with nothing else on the machine: on 2 cores a training run or a test beside it halves
 both.
@@ -39,6 +38,8 @@ def main():
     p.add_argument("--seconds", type=float, default=40.0, help="timed seconds per mode and round")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--res-blocks", type=int, nargs="+", default=None,
+                   help="residual blocks per level, finest first, as aedenoise_train.py (0 0 1 1: the fault model)")
     a = p.parse_args()
 
     import keras
@@ -52,7 +53,7 @@ def main():
     rates = {False: [], True: []}
     for r in range(a.rounds):
         for jit in (False, True):
-            model = build_model(size=(40, 40), level_inputs=True, seed=0)
+            model = build_model(size=(40, 40), level_inputs=True, seed=0, res_blocks=a.res_blocks)
             model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")
             model.jit_compile = jit
             rates[jit].append(_rate(model, batches, a.seconds))
