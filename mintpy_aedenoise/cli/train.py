@@ -31,10 +31,13 @@ EXAMPLE = """example:
   # model, was trained; --keep-best r2_snr_0.1-10_level1 ranks by realistic levels alone)
   aedenoise_train.py --model mogi --out runs/mogi20 --steps 5600 --lr 1e-4 --seed 97 --ema 0.999 --loss-eps 0.05 --keep-best r2_snr_0.1-10_combined --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
-  # the loss offset at 0.1 on SNR 0.05-10, the step compiled with XLA, and the donor grown by one
-  # residual block at each of the two coarsest levels, which start as the identity
-  # (how fault17, the shipped fault model, was trained)
-  aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108 --jit
+  # the loss offset at 0.1 on SNR 0.05-10 and the donor grown by one residual block at each of
+  # the two coarsest levels, which start as the identity (how fault17 was trained)
+  aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
+
+  # the loss offset at 0.3, the donor's residual blocks kept (how fault25, the shipped fault
+  # model, was trained from fault23)
+  aedenoise_train.py --model fault --out runs/fault25 --steps 10000 --lr 1e-4 --seed 173 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 60
 
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
@@ -76,7 +79,8 @@ def create_parser(subparsers=None):
                              "or AMX; elsewhere it is several times slower than float32)")
     parser.add_argument("--jit", action="store_true",
                         help="compile the training step with XLA even without a GPU (Keras turns it on\n"
-                             "only with one; no measurable gain on a 2-core AVX2 CPU, docs/performance.md)")
+                             "only with one); on a CPU leave it off: no gain on a 2-core AVX2 CPU, and\n"
+                             "x0.63 on a 2-core AVX-512 one (benchmarks/bench_train.py, docs/performance.md)")
     parser.add_argument("--normalisation", type=int, choices=SUPPORTED_VERSIONS, default=NORMALISATION_VERSION,
                         help="input contract: 3 adds the frame levels (default: %(default)s)")
     parser.add_argument("--level-noise", type=float, nargs=2, default=[0.1, 5.0], metavar=("MIN", "MAX"),
