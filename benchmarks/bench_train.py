@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Training-step throughput of the shipped network, with and without XLA.
+"""Training-step throughput of the shipped networks, with and without XLA (and bfloat16).
 
 Builds the version-3 network of the shipped Mogi model (804,626 parameters), or with
 ``--res-blocks 0 0 1 1`` that of the shipped fault model (1,265,874), makes a few training
 batches once (so the synthetic generator is not timed), then times ``train_on_batch`` for
 ``--seconds`` in each mode, alternating the modes over ``--rounds`` rounds (a fresh model and
-optimiser per mode, compiled once). Prints one line per round and mode, then the median rate of
-each mode and their ratio:
+optimiser per mode, compiled once). With ``--bf16`` the network is built in Keras's
+``mixed_bfloat16`` policy (as ``aedenoise_train.py --bf16``) instead of float32. Prints one line
+per round and mode, then the median rate of each mode and their ratio:
 
-    python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64] [--res-blocks 0 0 1 1]
+    python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64] [--res-blocks 0 0 1 1] [--bf16]
 
 Run it with nothing else on the machine: on 2 cores a training run or a test beside it halves
 both.
@@ -40,7 +41,11 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--res-blocks", type=int, nargs="+", default=None,
                    help="residual blocks per level, finest first, as aedenoise_train.py (0 0 1 1: the fault model)")
+    p.add_argument("--bf16", action="store_true", help="build the network in mixed_bfloat16 instead of float32")
     a = p.parse_args()
+    if a.res_blocks is not None and len(a.res_blocks) != 4:
+        p.error(f"--res-blocks needs one count per level of the shipped widths (4), got {len(a.res_blocks)}")
+    policy = "mixed_bfloat16" if a.bf16 else "float32"
 
     import keras
 
@@ -49,17 +54,18 @@ def main():
 
     config = TrainConfig(kind="fault", batch=a.batch)
     batches = [make_batch(np.random.default_rng([0, i]), config) for i in range(4)]
-    print(f"hardware: {_hardware()}")
+    print(f"hardware: {_hardware()}, policy {policy}")
     rates = {False: [], True: []}
     for r in range(a.rounds):
         for jit in (False, True):
-            model = build_model(size=(40, 40), level_inputs=True, seed=0, res_blocks=a.res_blocks)
+            model = build_model(size=(40, 40), level_inputs=True, seed=0, res_blocks=a.res_blocks,
+                                dtype_policy=policy)
             model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")
             model.jit_compile = jit
             rates[jit].append(_rate(model, batches, a.seconds))
             print(f"round {r} jit_compile={jit}: {rates[jit][-1]:.1f} windows/s")
     plain, xla = (float(np.median(rates[k])) for k in (False, True))
-    print(f"training step, batch {a.batch}, {model.count_params()} parameters: "
+    print(f"training step, {policy}, batch {a.batch}, {model.count_params()} parameters: "
           f"{plain:.1f} windows/s without XLA, {xla:.1f} with (--jit), x{xla / plain:.2f}")
 
 

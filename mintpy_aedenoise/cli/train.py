@@ -32,7 +32,8 @@ EXAMPLE = """example:
   aedenoise_train.py --model mogi --out runs/mogi20 --steps 5600 --lr 1e-4 --seed 97 --ema 0.999 --loss-eps 0.05 --keep-best r2_snr_0.1-10_combined --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
   # the loss offset at 0.1 on SNR 0.05-10 and the donor grown by one residual block at each of
-  # the two coarsest levels, which start as the identity (how fault17 was trained)
+  # the two coarsest levels, which start as the identity (fault17's recipe; fault17 itself also
+  # used --jit, left out here: it slows training on a CPU)
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
   # the loss offset at 0.3, the donor's residual blocks kept (how fault25, the shipped fault
