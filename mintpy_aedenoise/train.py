@@ -289,6 +289,24 @@ def _cpu_flags(path="/proc/cpuinfo"):
     return set()
 
 
+def bf16_jit_error(dtype_policy, jit_compile, gpus):
+    """Why ``mixed_bfloat16`` with XLA cannot train here, or None.
+
+    Without a GPU, TensorFlow's XLA refuses the mixed-precision gradient of the network's GELU
+    after a bilinear up-sampling ("mixed precision is disallowed", measured with TensorFlow 2.21,
+    ``benchmarks/bench_train.py --bf16``); float32, or bfloat16 without XLA, train.
+
+    >>> bf16_jit_error("mixed_bfloat16", True, []) is not None
+    True
+    >>> bf16_jit_error("mixed_bfloat16", None, []), bf16_jit_error("mixed_bfloat16", True, ["GPU:0"])
+    (None, None)
+    """
+    if dtype_policy != "mixed_bfloat16" or not jit_compile or gpus:
+        return None
+    return ("mixed_bfloat16 with XLA fails without a GPU: TensorFlow's XLA refuses the network's "
+            "mixed-precision gradient; drop --jit (or --bf16)")
+
+
 def bf16_warning(dtype_policy, gpus, cpu_flags):
     """Why ``mixed_bfloat16`` will be slow here, or None.
 
@@ -460,6 +478,9 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
 
     from .model import build_model, custom_objects, model_config_args, model_summary
 
+    refused = bf16_jit_error(dtype_policy, jit_compile, _hardware()["gpus"])
+    if refused:
+        raise ValueError(refused)
     os.makedirs(config.out_dir, exist_ok=True)
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
     state_file = os.path.join(config.out_dir, "state.json")

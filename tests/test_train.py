@@ -479,3 +479,23 @@ def test_bf16_warning_reads_the_cpu_flags(tmp_path):
     assert bf16_warning("mixed_bfloat16", [], flags | {"amx_bf16"}) is None
     assert bf16_warning("mixed_bfloat16", ["/physical_device:GPU:0"], flags) is None
     assert _cpu_flags(str(tmp_path / "missing")) == set()
+
+
+def test_bf16_with_xla_is_refused_without_a_gpu(tmp_path, capsys):
+    """XLA on a CPU refuses the mixed-precision gradient (benchmarks/bench_train.py --bf16):
+    the CLI and train() say so before anything is written."""
+    from mintpy_aedenoise.cli.train import cmd_line_parse
+    from mintpy_aedenoise.train import _hardware, bf16_jit_error, train
+
+    if _hardware()["gpus"]:
+        pytest.skip("the refusal is for machines without a GPU")
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as exc:
+        cmd_line_parse(["--model", "fault", "--out", str(out), "--bf16", "--jit"])
+    assert exc.value.code == 2
+    assert "drop --jit" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="XLA fails without a GPU"):
+        train(TrainConfig(kind="fault", out_dir=str(out), steps=2), dtype_policy="mixed_bfloat16", jit_compile=True)
+    assert not out.exists()
+    assert bf16_jit_error("float32", True, []) is None
+    assert cmd_line_parse(["--model", "fault", "--out", str(out), "--bf16"]).bf16
