@@ -36,8 +36,8 @@ EXAMPLE = """example:
   # used --jit, left out here: it slows training on a CPU)
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
-  # the loss offset at 0.3, the donor's residual blocks kept (how fault25, the shipped fault
-  # model, was trained from fault23)
+  # the loss offset at 0.3, the donor's residual blocks kept (how fault25 was trained from
+  # fault23; fault26, the shipped fault model, is the same from fault25 with --seed 179 --steps 9000)
   aedenoise_train.py --model fault --out runs/fault25 --steps 10000 --lr 1e-4 --seed 173 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 60
 
   # stop after 40 minutes (a checkpoint is written first)
