@@ -7,7 +7,9 @@ batches once (so the synthetic generator is not timed), then times ``train_on_ba
 ``--seconds`` in each mode, alternating the modes over ``--rounds`` rounds (a fresh model and
 optimiser per mode, compiled once). With ``--bf16`` the network is built in Keras's
 ``mixed_bfloat16`` policy (as ``aedenoise_train.py --bf16``) instead of float32. Prints one line
-per round and mode, then the median rate of each mode and their ratio:
+per round and mode, then the median rate of each mode and their ratio (with ``--bf16`` and no
+GPU only the mode without XLA, which TensorFlow's XLA cannot run in bfloat16 there; the reason
+is printed):
 
     python benchmarks/bench_train.py [--seconds 40] [--rounds 2] [--batch 64] [--res-blocks 0 0 1 1] [--bf16]
 

@@ -304,7 +304,8 @@ def bf16_jit_error(dtype_policy, jit_compile, gpus):
     if dtype_policy != "mixed_bfloat16" or not jit_compile or gpus:
         return None
     return ("mixed_bfloat16 with XLA fails without a GPU: TensorFlow's XLA refuses the network's "
-            "mixed-precision gradient; drop --jit (or --bf16)")
+            "mixed-precision gradient; train without XLA (jit_compile, aedenoise_train.py --jit) "
+            "or in float32")
 
 
 def bf16_warning(dtype_policy, gpus, cpu_flags):
@@ -462,12 +463,13 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     resume : bool
         Continue from ``out_dir/checkpoint.keras`` if it exists.
     dtype_policy : str
-        Keras dtype policy used for training.
+        Keras dtype policy of a new network; a resumed run keeps its checkpoint's, which the
+        sidecar records.
     jit_compile : bool or None
         Compile the training step with XLA (True) or not (False); None leaves Keras's own choice,
         on with a GPU and off without one (on a 2-core AVX2 CPU XLA made no measurable
-        difference, docs/performance.md). A run-time option like ``dtype_policy``: a resumed run
-        may change it, and the sidecar records what was used.
+        difference, docs/performance.md). A run-time option: a resumed run may change it, and
+        the sidecar records what was used.
 
     Returns
     -------
@@ -525,6 +527,12 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="mse")
     if jit_compile is not None:              # read when the first step builds the train function
         model.jit_compile = jit_compile
+    # a resumed network keeps the policy it was saved with, whatever was asked
+    dtype_policy = ("mixed_bfloat16" if any(getattr(layer, "compute_dtype", None) == "bfloat16"
+                                            for layer in model.layers) else "float32")
+    refused = bf16_jit_error(dtype_policy, model.jit_compile, _hardware()["gpus"])
+    if refused:
+        raise ValueError(f"{ckpt}: {refused}")
     slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, _hardware()["gpus"], _cpu_flags())
     if slow:
         logger.warning(slow)

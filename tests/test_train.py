@@ -493,9 +493,25 @@ def test_bf16_with_xla_is_refused_without_a_gpu(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         cmd_line_parse(["--model", "fault", "--out", str(out), "--bf16", "--jit"])
     assert exc.value.code == 2
-    assert "drop --jit" in capsys.readouterr().err
+    assert "train without XLA" in capsys.readouterr().err
     with pytest.raises(ValueError, match="XLA fails without a GPU"):
         train(TrainConfig(kind="fault", out_dir=str(out), steps=2), dtype_policy="mixed_bfloat16", jit_compile=True)
     assert not out.exists()
     assert bf16_jit_error("float32", True, []) is None
     assert cmd_line_parse(["--model", "fault", "--out", str(out), "--bf16"]).bf16
+
+
+def test_a_resumed_bf16_run_is_refused_xla_without_a_gpu(tmp_path):
+    """The refusal reads the checkpoint's policy: a bfloat16 run resumed with XLA is refused,
+    and the sidecar records the policy the network trained in."""
+    from mintpy_aedenoise.train import _hardware, train
+
+    if _hardware()["gpus"]:
+        pytest.skip("the refusal is for machines without a GPU")
+    config = _config(tmp_path, steps=1)
+    path = train(config, dtype_policy="mixed_bfloat16")
+    with open(path.replace(".weights.h5", ".json")) as f:
+        assert json.load(f)["training"]["dtype_policy"] == "mixed_bfloat16"
+    config = _config(tmp_path, steps=2)
+    with pytest.raises(ValueError, match="checkpoint.keras: mixed_bfloat16 with XLA"):
+        train(config, resume=True, jit_compile=True)

@@ -77,8 +77,9 @@ def create_parser(subparsers=None):
                         help="export an exponential moving average of the weights with this\n"
                              "momentum, e.g. 0.999; 0 exports the last weights (default: %(default)s)")
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16 (a GPU, or a CPU with AVX-512 BF16\n"
-                             "or AMX, where the training step is x1.2 faster; elsewhere it is several\n"
-                             "times slower than float32; not with --jit on a CPU)")
+                             "or AMX: x1.2 for the fault network's training step on an AVX-512 BF16 + AMX\n"
+                             "Xeon without XLA; elsewhere several times slower than float32; not with\n"
+                             "--jit on a CPU)")
     parser.add_argument("--jit", action="store_true",
                         help="compile the training step with XLA even without a GPU (Keras turns it on\n"
                              "only with one); on a CPU leave it off: no gain on a 2-core AVX2 CPU, and\n"
