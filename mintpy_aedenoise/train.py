@@ -480,7 +480,8 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
 
     from .model import build_model, custom_objects, model_config_args, model_summary
 
-    refused = bf16_jit_error(dtype_policy, jit_compile, _hardware()["gpus"])
+    gpus = _hardware()["gpus"]
+    refused = bf16_jit_error(dtype_policy, jit_compile, gpus)
     if refused:
         raise ValueError(refused)
     os.makedirs(config.out_dir, exist_ok=True)
@@ -530,10 +531,10 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     # a resumed network keeps the policy it was saved with, whatever was asked
     dtype_policy = ("mixed_bfloat16" if any(getattr(layer, "compute_dtype", None) == "bfloat16"
                                             for layer in model.layers) else "float32")
-    refused = bf16_jit_error(dtype_policy, model.jit_compile, _hardware()["gpus"])
+    refused = bf16_jit_error(dtype_policy, model.jit_compile, gpus)
     if refused:
         raise ValueError(f"{ckpt}: {refused}")
-    slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, _hardware()["gpus"], _cpu_flags())
+    slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, gpus, _cpu_flags())
     if slow:
         logger.warning(slow)
     summary = model_summary(model)
