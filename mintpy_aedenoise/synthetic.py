@@ -209,19 +209,35 @@ def noise_std(noise):
     return np.sqrt(np.nanmean(demeaned ** 2, axis=(1, 2, 3)))
 
 
-def _atmosphere(rng, dem, n_frames, pixel_size):
-    """Turbulent plus stratified delay with random relative weights, unit-free."""
-    n, h, w = dem.shape
+def turbulence_draws(rng, n, n_frames, shape, pixel_size):
+    """Each frame's turbulent delay and the draws behind it, unit-free.
+
+    The draws come in the order :func:`generate_windows` makes them, so a caller that
+    replays the generator (``benchmarks/informed_estimators.py``) gets the same fields.
+
+    Returns
+    -------
+    beta, outer_scale : numpy.ndarray
+        (B, T) spectral slope and outer scale (m) of each frame.
+    turb : numpy.ndarray
+        (B, T, H, W) float32 turbulence, each frame scaled by its log-normal strength.
+    """
     m = n * n_frames
     # spectral slope and outer scale from discrete sets (9 x 9 spectra), so that the
     # spectra are computed once per batch rather than once per frame
-    turb = power_law_fields(
-        rng, m, (h, w),
-        beta=rng.choice(np.linspace(5.0 / 3.0, 11.0 / 3.0, 9), m),
-        outer_scale=rng.choice(np.geomspace(1e3, 2e4, 9), m),
-        pixel_size=pixel_size).reshape(n, n_frames, h, w)
+    beta = rng.choice(np.linspace(5.0 / 3.0, 11.0 / 3.0, 9), m)
+    outer = rng.choice(np.geomspace(1e3, 2e4, 9), m)
+    turb = power_law_fields(rng, m, shape, beta=beta, outer_scale=outer,
+                            pixel_size=pixel_size).reshape(n, n_frames, *shape)
     # per-acquisition turbulence strength varies with the weather (log-normal)
     turb *= np.exp(0.5 * rng.standard_normal((n, n_frames, 1, 1))).astype(np.float32)
+    return beta.reshape(n, n_frames), outer.reshape(n, n_frames), turb
+
+
+def _atmosphere(rng, dem, n_frames, pixel_size):
+    """Turbulent plus stratified delay with random relative weights, unit-free."""
+    n, h, w = dem.shape
+    _, _, turb = turbulence_draws(rng, n, n_frames, (h, w), pixel_size)
     # stratified part scaled to a random fraction of the turbulence, in units of the
     # window's height variation
     dem_std = np.maximum(dem.std(axis=(1, 2)), 1.0)
