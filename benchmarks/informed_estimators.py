@@ -202,8 +202,9 @@ def _level_draws(index, seed, per_level):
 def replay(kind, index, snr, seed, per_level, level_noise):
     """The protocol's batch and what the generator drew for it.
 
-    Returns the batch, each frame's spectral slope and outer scale (B, T), its unscaled
-    turbulence (B, T, H, W) and each window's time history (B, T).
+    Returns the batch, each frame's spectral slope and outer scale (B, T), the generator's
+    turbulence (B, T, H, W), with each frame's log-normal strength but before the window's
+    scale ``c`` (:func:`turbulence_scales`), and each window's time history (B, T).
     """
     from mintpy_aedenoise import synthetic
     from mintpy_aedenoise.evaluate import level_batch

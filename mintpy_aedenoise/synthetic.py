@@ -37,7 +37,8 @@ from .noise import (decorrelation_mask, fractal_dem, orbital_ramps, power_law_fi
 from .physics import enu2los, mogi, okada
 
 __all__ = ["N_FRAMES", "WINDOW", "PIXEL_SIZE", "KINDS", "EXTRAS", "WindowBatch",
-           "generate_windows", "random_source_deformation", "time_history", "noise_std"]
+           "generate_windows", "random_source_deformation", "time_history", "noise_std",
+           "turbulence_draws"]
 
 N_FRAMES = 9
 WINDOW = 40
@@ -214,6 +215,16 @@ def turbulence_draws(rng, n, n_frames, shape, pixel_size):
 
     The draws come in the order :func:`generate_windows` makes them, so a caller that
     replays the generator (``benchmarks/informed_estimators.py``) gets the same fields.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n, n_frames : int
+        Number of windows and of frames per window.
+    shape : tuple of int
+        (H, W) of each frame.
+    pixel_size : float
+        Pixel spacing in metres (sets the outer scales' wavenumbers).
 
     Returns
     -------
