@@ -73,6 +73,10 @@ class ConfigError(ValueError):
         self.field, self.requirement, self.value = field, requirement, value
 
 
+class PrecisionError(ValueError):
+    """``mixed_bfloat16`` with XLA where XLA cannot compile it (:func:`bf16_jit_error`)."""
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run (stored in the checkpoint and the sidecar)."""
@@ -475,23 +479,32 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     -------
     str
         Path of ``out_dir/<kind>.weights.h5`` (with its JSON sidecar).
+
+    Raises
+    ------
+    PrecisionError
+        The network would train in ``mixed_bfloat16`` with XLA and no GPU is present: a fresh
+        run's asked policy, before anything is written, or a resumed checkpoint's.
     """
     import keras
 
     from .model import build_model, custom_objects, model_config_args, model_summary
 
     gpus = _hardware()["gpus"]
-    refused = bf16_jit_error(dtype_policy, jit_compile, gpus)
-    if refused:
-        raise ValueError(refused)
-    os.makedirs(config.out_dir, exist_ok=True)
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
     state_file = os.path.join(config.out_dir, "state.json")
+    resume = resume and os.path.isfile(ckpt) and os.path.isfile(state_file)
+    # a fresh run is refused before anything is written; a resumed one trains in its
+    # checkpoint's policy, checked once the checkpoint is loaded
+    refused = not resume and bf16_jit_error(dtype_policy, jit_compile, gpus)
+    if refused:
+        raise PrecisionError(refused)
+    os.makedirs(config.out_dir, exist_ok=True)
     export = os.path.join(config.out_dir, f"{config.kind}.weights.h5")
     export_best = os.path.join(config.out_dir, f"{config.kind}.best.weights.h5")
 
     state = {"step": 0, "wall_time": 0.0, "history": []}
-    if resume and os.path.isfile(ckpt) and os.path.isfile(state_file):
+    if resume:
         with open(state_file) as f:
             state = json.load(f)
         config = TrainConfig.from_saved(state["config"], steps=config.steps,
@@ -533,7 +546,7 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
                                             for layer in model.layers) else "float32")
     refused = bf16_jit_error(dtype_policy, model.jit_compile, gpus)
     if refused:
-        raise ValueError(f"{ckpt}: {refused}")
+        raise PrecisionError(f"{ckpt}: {refused}")
     slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, gpus, _cpu_flags())
     if slow:
         logger.warning(slow)

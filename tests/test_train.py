@@ -515,3 +515,25 @@ def test_a_resumed_bf16_run_is_refused_xla_without_a_gpu(tmp_path):
     config = _config(tmp_path, steps=2)
     with pytest.raises(ValueError, match="checkpoint.keras: mixed_bfloat16 with XLA"):
         train(config, resume=True, jit_compile=True)
+
+
+def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys):
+    """aedenoise_train.py --resume judges XLA by the checkpoint's policy, not by --bf16: a
+    bfloat16 checkpoint with --jit exits 2 naming it, a float32 one with --bf16 --jit trains
+    on in float32 with XLA."""
+    from mintpy_aedenoise.cli.train import main
+    from mintpy_aedenoise.train import _hardware
+
+    if _hardware()["gpus"]:
+        pytest.skip("the refusal is for machines without a GPU")
+    bf16 = _config(tmp_path, steps=1)
+    train(bf16, dtype_policy="mixed_bfloat16")
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "fault", "--out", bf16.out_dir, "--resume", "--steps", "2", "--jit"])
+    assert exc.value.code == 2
+    assert "checkpoint.keras: mixed_bfloat16 with XLA" in capsys.readouterr().err
+    f32 = dataclasses.replace(bf16, out_dir=str(tmp_path / "f32"))
+    train(f32)
+    main(["--model", "fault", "--out", f32.out_dir, "--resume", "--steps", "2", "--bf16", "--jit"])
+    meta = json.loads((tmp_path / "f32" / "fault.json").read_text())["training"]
+    assert (meta["dtype_policy"], meta["jit_compile"], meta["samples_seen"]) == ("float32", True, 8)

@@ -6,7 +6,7 @@ import os
 import sys
 
 from ..engine.normalise import NORMALISATION_VERSION, SUPPORTED_VERSIONS
-from ..train import LOSS_EPS, ConfigError, TrainConfig, _hardware, bf16_jit_error, train
+from ..train import LOSS_EPS, ConfigError, PrecisionError, TrainConfig, _hardware, bf16_jit_error, train
 from ._parser import create_argument_parser
 
 EXAMPLE = """example:
@@ -80,7 +80,7 @@ def create_parser(subparsers=None):
     parser.add_argument("--bf16", action="store_true", help="train with Keras mixed_bfloat16 (a GPU, or a CPU with AVX-512 BF16\n"
                              "or AMX: x1.2 for the fault network's training step on an AVX-512 BF16 + AMX\n"
                              "Xeon without XLA; elsewhere several times slower than float32; not with\n"
-                             "--jit on a CPU)")
+                             "--jit on a CPU; a resumed run keeps its checkpoint's precision)")
     parser.add_argument("--jit", action="store_true",
                         help="compile the training step with XLA even without a GPU (Keras turns it on\n"
                              "only with one); on a CPU leave it off: no gain on a 2-core AVX2 CPU, and\n"
@@ -116,7 +116,7 @@ def cmd_line_parse(iargs=None):
     except ConfigError as err:
         # every checked field is set by the flag of the same name (--model has argparse choices)
         parser.error(f"--{err.field.replace('_', '-')} {err.requirement}, got {err.value!r}")
-    if inps.bf16 and inps.jit:
+    if inps.bf16 and inps.jit and not inps.resume:   # a resumed run trains in its checkpoint's policy
         refused = bf16_jit_error("mixed_bfloat16", True, _hardware()["gpus"])
         if refused:
             parser.error(refused)
@@ -147,8 +147,11 @@ def train_config(inps):
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32",
-                 jit_compile=True if inps.jit else None)
+    try:
+        path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32",
+                     jit_compile=True if inps.jit else None)
+    except PrecisionError as err:        # e.g. a bfloat16 checkpoint resumed with --jit
+        create_parser().error(str(err))
     print(f"weights written to {path}")
     return 0
 
