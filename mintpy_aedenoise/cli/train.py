@@ -37,8 +37,8 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
   # the loss offset at 0.3, the donor's residual blocks kept (how fault25 was trained from
-  # fault23; fault26 (--seed 179) and then fault27 (--seed 181), the shipped fault model, each
-  # continued the weights shipped before it the same way with --steps 9000 --time-limit 52)
+  # fault23; fault26 and fault27 each continued the weights shipped before it the same way, and
+  # fault28, the shipped fault model, continued fault27's with --seed 191 --time-limit 46 --bf16)
   aedenoise_train.py --model fault --out runs/fault25 --steps 10000 --lr 1e-4 --seed 173 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 60
 
   # stop after 40 minutes (a checkpoint is written first)
