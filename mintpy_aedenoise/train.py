@@ -45,7 +45,7 @@ from .metrics import r2_per_window
 from .store import file_sha256, save_model, write_json_atomic
 from .synthetic import KINDS, N_FRAMES, WINDOW, generate_windows
 
-__all__ = ["ConfigError", "TrainConfig", "make_batch", "train", "validation_keys", "validation_set",
+__all__ = ["ConfigError", "PrecisionError", "TrainConfig", "make_batch", "train", "validation_keys", "validation_set",
            "warm_start_lineage", "LOSS_EPS"]
 
 logger = logging.getLogger(__name__)
@@ -465,7 +465,8 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     config : TrainConfig
         The run definition.
     resume : bool
-        Continue from ``out_dir/checkpoint.keras`` if it exists.
+        Continue from ``out_dir/checkpoint.keras`` if it and ``state.json`` exist; otherwise
+        start a fresh run (refused like one on the asked ``dtype_policy``).
     dtype_policy : str
         Keras dtype policy of a new network; a resumed run keeps its checkpoint's, which the
         sidecar records.
@@ -542,8 +543,12 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     if jit_compile is not None:              # read when the first step builds the train function
         model.jit_compile = jit_compile
     # a resumed network keeps the policy it was saved with, whatever was asked
+    asked_policy = dtype_policy
     dtype_policy = ("mixed_bfloat16" if any(getattr(layer, "compute_dtype", None) == "bfloat16"
                                             for layer in model.layers) else "float32")
+    if resume and dtype_policy != asked_policy:
+        logger.warning("%s trains on in %s, the policy it was saved with, not in the %s asked",
+                       ckpt, dtype_policy, asked_policy)
     refused = bf16_jit_error(dtype_policy, model.jit_compile, gpus)
     if refused:
         raise PrecisionError(f"{ckpt}: {refused}")

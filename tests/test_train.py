@@ -517,7 +517,7 @@ def test_a_resumed_bf16_run_is_refused_xla_without_a_gpu(tmp_path):
         train(config, resume=True, jit_compile=True)
 
 
-def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys):
+def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys, caplog):
     """aedenoise_train.py --resume judges XLA by the checkpoint's policy, not by --bf16: a
     bfloat16 checkpoint with --jit exits 2 naming it, a float32 one with --bf16 --jit trains
     on in float32 with XLA."""
@@ -537,3 +537,9 @@ def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys):
     main(["--model", "fault", "--out", f32.out_dir, "--resume", "--steps", "2", "--bf16", "--jit"])
     meta = json.loads((tmp_path / "f32" / "fault.json").read_text())["training"]
     assert (meta["dtype_policy"], meta["jit_compile"], meta["samples_seen"]) == ("float32", True, 8)
+    assert "trains on in float32, the policy it was saved with, not in the mixed_bfloat16 asked" in caplog.text
+    empty = tmp_path / "empty"            # --resume without a checkpoint is a fresh run
+    with pytest.raises(SystemExit) as exc:
+        main(["--model", "fault", "--out", str(empty), "--resume", "--steps", "2", "--bf16", "--jit"])
+    assert exc.value.code == 2 and "XLA fails without a GPU" in capsys.readouterr().err
+    assert not empty.exists()

@@ -36,10 +36,10 @@ EXAMPLE = """example:
   # used --jit, left out here: it slows training on a CPU)
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
-  # the loss offset at 0.3, the donor's residual blocks kept (how fault25 was trained from
-  # fault23; fault26 and fault27 each continued the weights shipped before it the same way, and
-  # fault28, the shipped fault model, continued fault27's with --seed 191 --time-limit 46 --bf16)
-  aedenoise_train.py --model fault --out runs/fault25 --steps 10000 --lr 1e-4 --seed 173 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 60
+  # the loss offset at 0.3, the donor's residual blocks kept, bfloat16 on a CPU with AVX-512 BF16
+  # (how fault28, the shipped fault model, continued the shipped fault27; fault25 to fault27 each
+  # continued the weights shipped before them the same way in float32, with --steps 9000-10000)
+  aedenoise_train.py --model fault --out runs/fault28 --steps 9500 --lr 1e-4 --seed 191 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 46 --bf16
 
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
@@ -116,7 +116,8 @@ def cmd_line_parse(iargs=None):
     except ConfigError as err:
         # every checked field is set by the flag of the same name (--model has argparse choices)
         parser.error(f"--{err.field.replace('_', '-')} {err.requirement}, got {err.value!r}")
-    if inps.bf16 and inps.jit and not inps.resume:   # a resumed run trains in its checkpoint's policy
+    # with --resume, train() judges the checkpoint's policy (or the asked one if none is saved)
+    if inps.bf16 and inps.jit and not inps.resume:
         refused = bf16_jit_error("mixed_bfloat16", True, _hardware()["gpus"])
         if refused:
             parser.error(refused)
