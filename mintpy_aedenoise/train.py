@@ -495,12 +495,6 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     ckpt = os.path.join(config.out_dir, "checkpoint.keras")
     state_file = os.path.join(config.out_dir, "state.json")
     resume = resume and os.path.isfile(ckpt) and os.path.isfile(state_file)
-    # a fresh run is refused before anything is written; a resumed one trains in its
-    # checkpoint's policy, checked once the checkpoint is loaded
-    refused = not resume and bf16_jit_error(dtype_policy, jit_compile, gpus)
-    if refused:
-        raise PrecisionError(refused)
-    os.makedirs(config.out_dir, exist_ok=True)
     export = os.path.join(config.out_dir, f"{config.kind}.weights.h5")
     export_best = os.path.join(config.out_dir, f"{config.kind}.best.weights.h5")
 
@@ -550,8 +544,9 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
         logger.warning("%s trains on in %s, the policy it was saved with, not in the %s asked",
                        ckpt, dtype_policy, asked_policy)
     refused = bf16_jit_error(dtype_policy, model.jit_compile, gpus)
-    if refused:
-        raise PrecisionError(f"{ckpt}: {refused}")
+    if refused:        # before anything is written
+        raise PrecisionError(f"{ckpt}: {refused}" if resume else refused)
+    os.makedirs(config.out_dir, exist_ok=True)
     slow = dtype_policy == "mixed_bfloat16" and bf16_warning(dtype_policy, gpus, _cpu_flags())
     if slow:
         logger.warning(slow)
