@@ -457,7 +457,7 @@ def _validation_scores(model, val):
     return out
 
 
-def train(config, resume=False, dtype_policy="float32", jit_compile=None):
+def train(config, resume=False, dtype_policy=None, jit_compile=None):
     """Train (or resume) a model; returns the path of the exported weights.
 
     Parameters
@@ -467,9 +467,9 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     resume : bool
         Continue from ``out_dir/checkpoint.keras`` if it and ``state.json`` exist; otherwise
         start a fresh run (refused like one on the asked ``dtype_policy``).
-    dtype_policy : str
-        Keras dtype policy of a new network; a resumed run keeps its checkpoint's, which the
-        sidecar records.
+    dtype_policy : str or None
+        Keras dtype policy of a new network (None: float32); a resumed run keeps its
+        checkpoint's, which the sidecar records, and warns when one was asked that differs.
     jit_compile : bool or None
         Compile the training step with XLA (True) or not (False); None leaves Keras's own choice,
         on with a GPU and off without one (on a 2-core AVX2 CPU XLA made no measurable
@@ -527,7 +527,7 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
                     "--time-limit and run-time flags", ckpt, state["step"])
     else:
         keras.utils.set_random_seed(config.seed)
-        model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy,
+        model = build_model(widths=config.widths, size=(WINDOW, WINDOW), dtype_policy=dtype_policy or "float32",
                             seed=config.seed, head=config.head, level_inputs=config.level_inputs,
                             res_blocks=config.res_blocks)
         if config.init_from:
@@ -540,7 +540,7 @@ def train(config, resume=False, dtype_policy="float32", jit_compile=None):
     asked_policy = dtype_policy
     dtype_policy = ("mixed_bfloat16" if any(getattr(layer, "compute_dtype", None) == "bfloat16"
                                             for layer in model.layers) else "float32")
-    if resume and dtype_policy != asked_policy:
+    if resume and asked_policy is not None and dtype_policy != asked_policy:
         logger.warning("%s trains on in %s, the policy it was saved with, not in the %s asked",
                        ckpt, dtype_policy, asked_policy)
     refused = bf16_jit_error(dtype_policy, model.jit_compile, gpus)

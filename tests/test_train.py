@@ -532,6 +532,11 @@ def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys, caplog):
         main(["--model", "fault", "--out", bf16.out_dir, "--resume", "--steps", "2", "--jit"])
     assert exc.value.code == 2
     assert "checkpoint.keras: mixed_bfloat16 with XLA" in capsys.readouterr().err
+    caplog.clear()                        # no --bf16: the checkpoint's precision, without a warning
+    main(["--model", "fault", "--out", bf16.out_dir, "--resume", "--steps", "2"])
+    meta = json.loads(Path(bf16.out_dir, "fault.json").read_text())["training"]
+    assert (meta["dtype_policy"], meta["samples_seen"]) == ("mixed_bfloat16", 8)
+    assert "trains on in" not in caplog.text
     f32 = dataclasses.replace(bf16, out_dir=str(tmp_path / "f32"))
     train(f32)
     main(["--model", "fault", "--out", f32.out_dir, "--resume", "--steps", "2", "--bf16", "--jit"])

@@ -149,7 +149,7 @@ def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else "float32",
+        path = train(inps.config, resume=inps.resume, dtype_policy="mixed_bfloat16" if inps.bf16 else None,
                      jit_compile=True if inps.jit else None)
     except PrecisionError as err:        # e.g. a bfloat16 checkpoint resumed with --jit
         create_parser().error(str(err))
