@@ -37,9 +37,10 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
   # the loss offset at 0.3, the donor's residual blocks kept, bfloat16 on a CPU with AVX-512 BF16
-  # (how fault28, the shipped fault model, continued the shipped fault27; fault25 to fault27 each
-  # continued the weights shipped before them the same way in float32, with --steps 9000-10000)
-  aedenoise_train.py --model fault --out runs/fault28 --steps 9500 --lr 1e-4 --seed 191 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 46 --bf16
+  # (how fault29, the shipped fault model, continued the shipped fault28, which had continued
+  # fault27 the same way; fault25 to fault27 each continued the weights shipped before them in
+  # float32, with --steps 9000-10000)
+  aedenoise_train.py --model fault --out runs/fault29 --steps 9000 --lr 1e-4 --seed 193 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 50 --bf16
 
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
