@@ -519,8 +519,9 @@ def test_a_resumed_bf16_run_is_refused_xla_without_a_gpu(tmp_path):
 
 def test_the_cli_resumes_in_the_checkpoints_precision(tmp_path, capsys, caplog):
     """aedenoise_train.py --resume judges XLA by the checkpoint's policy, not by --bf16: a
-    bfloat16 checkpoint with --jit exits 2 naming it, a float32 one with --bf16 --jit trains
-    on in float32 with XLA."""
+    bfloat16 checkpoint with --jit exits 2 naming it, and without a precision flag trains on in
+    bfloat16 with no warning; a float32 one with --bf16 --jit trains on in float32 with XLA
+    and warns."""
     from mintpy_aedenoise.cli.train import main
     from mintpy_aedenoise.train import _hardware
 
