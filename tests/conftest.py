@@ -14,6 +14,22 @@ def rng():
 
 
 @pytest.fixture(scope="session")
+def tool():
+    """``tool(name)`` imports the script ``tools/<name>.py`` (``tool(name, "benchmarks")``:
+    ``benchmarks/<name>.py``) as a module: these are scripts, not a package."""
+    import importlib.util
+    from pathlib import Path
+
+    def load(name, folder="tools"):
+        path = Path(__file__).resolve().parents[1] / folder / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load
+
+
+@pytest.fixture(scope="session")
 def sim_dataset(tmp_path_factory):
     """A 64 x 72 px, 12-date simulated dataset with a fault and a Mogi event (radar coords)."""
     from mintpy_aedenoise.simulate import simulate_scene, write_dataset

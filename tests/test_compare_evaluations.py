@@ -1,6 +1,5 @@
 """tools/compare_evaluations.py: paired, level-by-level comparison of two evaluation JSONs."""
 import copy
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,27 +9,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "docs" / "figures" / "evaluation_fault.json"
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("compare_evaluations", ROOT / "tools" / "compare_evaluations.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def shipped():
     return json.loads(SHIPPED.read_text())
 
 
-def test_bands_count_the_levels_of_the_docs(shipped):
-    result = _tool().compare(shipped, shipped)
+def test_bands_count_the_levels_of_the_docs(tool, shipped):
+    result = tool("compare_evaluations").compare(shipped, shipped)
     assert [b[5] for b in result["bands"]] == [8, 8, 8, 9]
     assert result["from_0.1"][5] == 33 and result["from_0.1"][4] == 0
     assert result["from_0.1"][2] == result["from_0.1"][3]
     assert result["threshold"] == (shipped["threshold_snr"]["network"],) * 2
 
 
-def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, capsys):
+def test_a_better_candidate_is_counted_where_it_is_better(tool, shipped, tmp_path, capsys):
     better = copy.deepcopy(shipped)
     snr = better["snr"]
     r2 = better["mean_r2"]["network"]
@@ -45,7 +37,7 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(shipped))
     b.write_text(json.dumps(better))
-    assert _tool().main([str(a), str(b), "--names", "old", "new", "--bootstrap", "0"]) == 0
+    assert tool("compare_evaluations").main([str(a), str(b), "--names", "old", "new", "--bootstrap", "0"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("fault (level noise 0): mean R2 of the network, new / old")
     band = [line for line in out if "SNR 0.3-1:" in line][0]
@@ -55,39 +47,39 @@ def test_a_better_candidate_is_counted_where_it_is_better(shipped, tmp_path, cap
     assert [line for line in out if "SNR 0.1-0.3:" in line][0].endswith("(0 of 8)")
     assert [line for line in out if "SNR 1-3:" in line][0].endswith("(0 of 8)")
     assert out[-2].endswith("(8 of 33; worse at 9; sign test p = 1)")
-    shipped_threshold = _tool()._fmt_snr(shipped["threshold_snr"]["network"])   # e.g. "0.518"
+    shipped_threshold = tool("compare_evaluations")._fmt_snr(shipped["threshold_snr"]["network"])   # e.g. "0.518"
     assert out[-1] == f"  R2>=0.6 from SNR: 0.339 / {shipped_threshold}"
-    result = _tool().compare(shipped, better)
+    result = tool("compare_evaluations").compare(shipped, better)
     assert result["worse_from_0.1"] == 9 and result["sign_test_p"] == pytest.approx(1.0)
-    assert _tool().sign_test(25, 8) == pytest.approx(0.00455, abs=5e-5)
-    assert _tool().sign_test(3, 0) == pytest.approx(0.25)
+    assert tool("compare_evaluations").sign_test(25, 8) == pytest.approx(0.00455, abs=5e-5)
+    assert tool("compare_evaluations").sign_test(3, 0) == pytest.approx(0.25)
 
 
-def test_other_windows_or_bad_files_are_refused(shipped, tmp_path, capsys):
+def test_other_windows_or_bad_files_are_refused(tool, shipped, tmp_path, capsys):
     other = dict(shipped, level_noise=1.0)
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(shipped))
     b.write_text(json.dumps(other))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "not of the same windows: level_noise" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, bar=0.5)))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "not of the same windows: bar 0.6 against 0.5" in capsys.readouterr().err
     # the same seeds drew other noise before 0.2.1, and those files have no version (= 1)
     older = {k: v for k, v in shipped.items() if k != "benchmark_version"}
     b.write_text(json.dumps(older))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "not of the same windows: benchmark_version 2 against 1" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, mean_r2={"naive": shipped["mean_r2"]["naive"]})))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "has no 'network' scores" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, snr=shipped["snr"][:-1])))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "snr 50 levels 0.01-10 against 49 levels" in capsys.readouterr().err
     b.write_text("{}")
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert f"{b}: not an aedenoise_evaluate.py JSON" in capsys.readouterr().err
-    assert _tool().main([str(a), str(tmp_path / "none.json")]) == 2
+    assert tool("compare_evaluations").main([str(a), str(tmp_path / "none.json")]) == 2
     assert "none.json: cannot read an evaluation JSON" in capsys.readouterr().err
 
 
@@ -101,7 +93,7 @@ def _with_windows(data, window_r2):
     return out
 
 
-def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp_path, capsys):
+def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(tool, shipped, tmp_path, capsys):
     import numpy as np
 
     rng = np.random.default_rng(5)
@@ -109,7 +101,7 @@ def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp
     # a spread of 0.5 per window: each level's mean has a standard error of about 0.06
     base = np.asarray(shipped["mean_r2"]["network"])[:, None] + rng.normal(0, 0.5, (n_levels, per_level))
     first, second = _with_windows(shipped, base), _with_windows(shipped, base + 0.01)
-    tool = _tool()
+    tool = tool("compare_evaluations")
     snr, bar = shipped["snr"], shipped["bar"]
     boot = tool.paired_bootstrap(snr, bar, base, base + 0.01, np.random.default_rng(0), 500)
     assert boot["difference"] == pytest.approx(0.01)
@@ -135,40 +127,40 @@ def test_paired_bootstrap_sees_a_shift_that_the_window_spread_hides(shipped, tmp
     assert "paired bootstrap" not in capsys.readouterr().out
 
 
-def test_paired_bootstrap_needs_windows_in_both(shipped, tmp_path, capsys):
+def test_paired_bootstrap_needs_windows_in_both(tool, shipped, tmp_path, capsys):
     import numpy as np
 
     base = np.tile(np.asarray(shipped["mean_r2"]["network"])[:, None], (1, shipped["per_level"]))
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps({k: v for k, v in shipped.items() if k != "window_r2"}))
     b.write_text(json.dumps(_with_windows(shipped, base)))
-    assert _tool().main([str(a), str(b)]) == 0
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"  paired bootstrap skipped: no per-window R2 (window_r2) in {a}")
     ragged = _with_windows(shipped, base)
     ragged["window_r2"]["network"][4] = ragged["window_r2"]["network"][4][:10]
     b.write_text(json.dumps(ragged))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert f"{b}: window_r2 is not a (levels x windows) table of numbers" in capsys.readouterr().err
     bad = _with_windows(shipped, base[:, :3])
     b.write_text(json.dumps(bad))
     a.write_text(json.dumps(_with_windows(shipped, base)))
-    assert _tool().main([str(a), str(b)]) == 2
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert f"{b}: window_r2 has shape (50, 3), expected (50, 64)" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        _tool().main([str(a), str(a), "--bootstrap", "-1"])
+        tool("compare_evaluations").main([str(a), str(a), "--bootstrap", "-1"])
     assert exc.value.code == 2 and "--bootstrap must be >= 0, got -1" in capsys.readouterr().err
 
 
-def test_paired_bootstrap_leaves_out_missing_windows_as_evaluate_does():
+def test_paired_bootstrap_leaves_out_missing_windows_as_evaluate_does(tool):
     import numpy as np
 
     a = np.array([[0.5, 0.7, 0.4, 0.2], [0.8, 0.9, 0.7, 0.6]])
     b = a + 0.1
     b[0, 3] = np.nan                                # a window the second could not score
-    boot = _tool().paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50)
+    boot = tool("compare_evaluations").paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50)
     expected = np.mean([np.mean(b[0, :3]), b[1].mean()]) - a.mean()
     assert boot["difference"] == pytest.approx(expected)
     assert np.isfinite(boot["interval"]).all()
     with pytest.raises(ValueError, match="interval"):
-        _tool().paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50, interval=1.5)
+        tool("compare_evaluations").paired_bootstrap([0.1, 1.0], 0.6, a, b, np.random.default_rng(0), 50, interval=1.5)

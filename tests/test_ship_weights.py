@@ -1,9 +1,7 @@
 """tools/ship_weights.py: a run's weights become the shipped ones, evaluated, or nothing changes."""
 import dataclasses
-import importlib.util
 import json
 import os
-from pathlib import Path
 
 import pytest
 
@@ -11,16 +9,8 @@ from mintpy_aedenoise.cli import evaluate
 from mintpy_aedenoise.store import file_sha256
 from mintpy_aedenoise.train import TrainConfig, train
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIG = TrainConfig(kind="mogi", steps=2, batch=4, widths=(8, 16), checkpoint_every=2,
                      validation_size=8, warmup=1)
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("ship_weights", ROOT / "tools" / "ship_weights.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +36,9 @@ def _tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_ship_copies_evaluates_and_leaves_the_run_alone(dest, run_dir, capsys):
+def test_ship_copies_evaluates_and_leaves_the_run_alone(tool, dest, run_dir, capsys):
     before = _tree(run_dir)
-    assert _tool().main(_args(run_dir, dest)) == 0
+    assert tool("ship_weights").main(_args(run_dir, dest)) == 0
     shipped = dest / "weights" / "mogi.weights.h5"
     assert file_sha256(shipped) == file_sha256(run_dir / "mogi.weights.h5")
     umask = os.umask(0)
@@ -69,11 +59,11 @@ def test_ship_copies_evaluates_and_leaves_the_run_alone(dest, run_dir, capsys):
     out = capsys.readouterr().out
     assert evaluation["summary"] in out and "shipped" in out
     # shipping the same weights again changes nothing, unless forced
-    assert _tool().main(_args(run_dir, dest)) == 0
+    assert tool("ship_weights").main(_args(run_dir, dest)) == 0
     assert "already holds these weights" in capsys.readouterr().out
 
 
-def test_a_failed_evaluation_leaves_the_shipped_weights_as_they_were(dest, run_dir, monkeypatch):
+def test_a_failed_evaluation_leaves_the_shipped_weights_as_they_were(tool, dest, run_dir, monkeypatch):
     (dest / "weights" / "mogi.weights.h5").write_bytes(b"old weights")
     (dest / "weights" / "mogi.json").write_text("{}")
     before = _tree(dest)
@@ -83,24 +73,24 @@ def test_a_failed_evaluation_leaves_the_shipped_weights_as_they_were(dest, run_d
 
     monkeypatch.setattr(evaluate, "main", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        _tool().main(_args(run_dir, dest))
+        tool("ship_weights").main(_args(run_dir, dest))
     assert _tree(dest) == before
 
 
-def test_ship_refuses_a_partial_run_unless_allowed(dest, tmp_path_factory, capsys):
+def test_ship_refuses_a_partial_run_unless_allowed(tool, dest, tmp_path_factory, capsys):
     partial = tmp_path_factory.mktemp("partial")
     train(dataclasses.replace(CONFIG, out_dir=str(partial), steps=6, checkpoint_every=2, time_limit=1e-9))
     with pytest.raises(SystemExit) as err:
-        _tool().main(_args(partial, dest))
+        tool("ship_weights").main(_args(partial, dest))
     assert err.value.code == 2
     assert "the run is at step 1 of 6" in capsys.readouterr().err
     assert not (dest / "weights" / "mogi.weights.h5").exists()
-    assert _tool().main(_args(partial, dest, "--allow-partial")) == 0
+    assert tool("ship_weights").main(_args(partial, dest, "--allow-partial")) == 0
     assert (dest / "weights" / "mogi.weights.h5").exists()
 
 
-def test_ship_refuses_the_wrong_kind_and_a_missing_run(dest, run_dir, capsys):
-    tool = _tool()
+def test_ship_refuses_the_wrong_kind_and_a_missing_run(tool, dest, run_dir, capsys):
+    tool = tool("ship_weights")
     args = ["--weights-dir", str(dest / "weights"), "--figures-dir", str(dest / "figures"), "--no-golden"]
     with pytest.raises(SystemExit) as err:
         tool.main([str(run_dir), "--kind", "fault", *args])
@@ -115,22 +105,22 @@ def test_ship_refuses_the_wrong_kind_and_a_missing_run(dest, run_dir, capsys):
     assert not list((dest / "weights").iterdir())
 
 
-def test_ship_needs_no_golden_outside_the_package(dest, run_dir, capsys):
+def test_ship_needs_no_golden_outside_the_package(tool, dest, run_dir, capsys):
     with pytest.raises(SystemExit):
-        _tool().main([str(run_dir), "--kind", "mogi", "--weights-dir", str(dest / "weights")])
+        tool("ship_weights").main([str(run_dir), "--kind", "mogi", "--weights-dir", str(dest / "weights")])
     assert "give --no-golden" in capsys.readouterr().err
 
 
-def test_ship_best_ships_the_kept_best_checkpoint(dest, tmp_path_factory, run_dir, capsys):
+def test_ship_best_ships_the_kept_best_checkpoint(tool, dest, tmp_path_factory, run_dir, capsys):
     kept = tmp_path_factory.mktemp("kept")
     train(dataclasses.replace(CONFIG, out_dir=str(kept), steps=4, keep_best="r2_mean"))
     selected = json.loads((kept / "mogi.best.json").read_text())["training"]["selected"]
-    assert _tool().main(_args(kept, dest, "--best")) == 0
+    assert tool("ship_weights").main(_args(kept, dest, "--best")) == 0
     shipped = dest / "weights" / "mogi.weights.h5"
     assert file_sha256(shipped) == file_sha256(kept / "mogi.best.weights.h5")
     assert json.loads((dest / "weights" / "mogi.json").read_text())["training"]["selected"] == selected
     # a run trained without --keep-best has no best checkpoint to ship
     with pytest.raises(SystemExit) as err:
-        _tool().main(_args(run_dir, dest, "--best", "--force"))
+        tool("ship_weights").main(_args(run_dir, dest, "--best", "--force"))
     assert err.value.code == 2
     assert "mogi.best.weights.h5: not found; was" in capsys.readouterr().err
