@@ -20,8 +20,12 @@ EXAMPLE = """example:
   python tools/validation_scores.py runs/fault28/fault.weights.h5 --seed 191 --precision float32 mixed_bfloat16
 """
 
-#: Score keys printed: the band at the paper's bar and the protocol's range.
-KEYS = ("r2_snr_0.1-0.3", "r2_snr_0.1-10")
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of windows")
+    return value
 
 
 def create_parser():
@@ -30,7 +34,7 @@ def create_parser():
         formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
     parser.add_argument("model", help="'fault', 'mogi' (shipped) or a .weights.h5 path")
     parser.add_argument("--seed", type=int, required=True, help="the run's --seed, which fixes its validation windows")
-    parser.add_argument("--size", type=int, default=None,
+    parser.add_argument("--size", type=_positive, default=None,
                         help="validation windows (default: the training default, as the runs use)")
     parser.add_argument("--precision", nargs="+", choices=("float32", "mixed_bfloat16"), default=["float32"],
                         help="Keras dtype policies to score in (default: %(default)s)")
@@ -40,12 +44,11 @@ def create_parser():
 def _in_policy(model, policy):
     """The same weights in a network built with ``policy``."""
     from mintpy_aedenoise.model import build_model
+    from mintpy_aedenoise.synthetic import WINDOW
 
     if policy == "float32":
         return model
-    args = dict(model.config_args)
-    args.pop("size", None)
-    other = build_model(size=(40, 40), dtype_policy=policy, **args)
+    other = build_model(size=(WINDOW, WINDOW), dtype_policy=policy, **model.config_args)
     other.set_weights(model.get_weights())
     for attr in ("meta", "config_args", "normalisation"):
         if hasattr(model, attr):
@@ -54,10 +57,12 @@ def _in_policy(model, policy):
 
 
 def scores(model, kind, seed, size=None, precision=("float32",)):
-    """``{(level_noise, policy): {key: R²}}`` on the validation windows of a run seeded ``seed``."""
+    """``{(level_noise, policy): {key: R²}}`` on the validation windows of a run seeded ``seed``:
+    the band SNR 0.1-0.3, where the bar is missed, and the protocol's range SNR 0.1-10."""
     from mintpy_aedenoise import train
-    from mintpy_aedenoise.train import TrainConfig
+    from mintpy_aedenoise.train import VALIDATION_PROTOCOL, TrainConfig
 
+    keys = ("r2_snr_0.1-0.3", VALIDATION_PROTOCOL)
     config = TrainConfig(kind=kind, seed=seed, **({} if size is None else {"validation_size": size}))
     nets = {policy: _in_policy(model, policy) for policy in precision}
     out = {}
@@ -65,18 +70,19 @@ def scores(model, kind, seed, size=None, precision=("float32",)):
         val = train.validation_set(config, level_noise=level_noise)
         for policy, net in nets.items():
             s = train._validation_scores(net, val)
-            out[(level_noise, policy)] = {k: s[k] for k in KEYS}
+            out[(level_noise, policy)] = {k: s[k] for k in keys}
     return out
 
 
 def main(iargs=None):
-    args = create_parser().parse_args(iargs)
+    parser = create_parser()
+    args = parser.parse_args(iargs)
     from mintpy_aedenoise import load_model
 
     try:
         model = load_model(args.model)
     except (OSError, ValueError) as err:
-        create_parser().error(str(err))         # names the file
+        parser.error(str(err))                  # names the file
     kind = model.meta["kind"]
     for (level_noise, policy), s in scores(model, kind, args.seed, args.size, args.precision).items():
         label = "level_noise None" if level_noise is None else f"level_noise {level_noise}"
