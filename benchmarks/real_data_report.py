@@ -35,6 +35,7 @@ that their mean over the valid pixels equals the reference's).
 import argparse
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from datetime import datetime
@@ -114,6 +115,64 @@ def years_between(d0, d1):
     return (datetime.strptime(d1, "%Y%m%d") - datetime.strptime(d0, "%Y%m%d")).days / DAYS_PER_YEAR
 
 
+def input_files(data_dir, ts_name):
+    """The time series, geometry, mask and velocity files of ``data_dir``; FileNotFoundError
+    naming the first one missing."""
+    files = [os.path.join(data_dir, name)
+             for name in (ts_name, "geometryGeo.h5", "maskTempCoh.h5", "velocity.h5")]
+    for f in files:
+        if not os.path.isfile(f):
+            raise FileNotFoundError(f"{f} not found")
+    return files
+
+
+def denoise_all(data_dir, ts_name, models, work_dir=None):
+    """Run ``aedenoise.py`` on the data with every model of ``{name: model}``.
+
+    Returns the absolute data folder, :func:`read_inputs`'s tuple and ``{name: read_output(...)}``;
+    the outputs go to ``work_dir`` (a temporary folder if None), never into the data folder, one
+    file per model, ``deformation_ae_<name>.h5``, or numbered where a name is not a plain file name. FileNotFoundError names a missing input,
+    ValueError a work folder inside the data folder or outputs with other window dates.
+    """
+    data_dir = os.path.abspath(data_dir)
+    ts_file, geom_file, mask_file, _ = input_files(data_dir, ts_name)
+    with tempfile.TemporaryDirectory(prefix="real_data_report.") as tmp:
+        work = os.path.abspath(work_dir or tmp)
+        if os.path.commonpath([work, data_dir]) == data_dir:
+            raise ValueError(f"--work-dir {work} must not be inside the data folder {data_dir}")
+        inputs = read_inputs(data_dir, ts_name)
+        os.makedirs(work, exist_ok=True)
+        outputs = {}
+        for i, (name, model) in enumerate(models.items()):
+            label = re.sub(r"[^\w.-]", "_", name)          # a name may hold '/' and the like
+            out = os.path.join(work, f"deformation_ae_{label}.h5" if label == name else f"deformation_ae.{i}.h5")
+            outputs[name] = read_output(run_aedenoise(ts_file, geom_file, mask_file, model, out))
+    first = next(iter(outputs))
+    for name, (_, s, e) in outputs.items():
+        if (s, e) != outputs[first][1:]:
+            raise ValueError(f"{name} output has other window dates than {first}")
+    return data_dir, inputs, outputs
+
+
+def references(ts, dates, vel, mask, outputs):
+    """The naive differences, window durations (yr) and reference maps ``velocity x dt`` of the
+    outputs' windows, and the pixel sets every score uses: ``valid`` (mask, finite input and
+    velocity, every output finite), and in it the fastest-subsiding and the stable
+    :data:`BOWL_FRACTION` of the pixels."""
+    _, starts, ends = next(iter(outputs.values()))
+    idx = {d: i for i, d in enumerate(dates)}
+    naive = np.stack([ts[idx[e]] - ts[idx[s]] for s, e in zip(starts, ends)])
+    dts = np.array([years_between(s, e) for s, e in zip(starts, ends)])
+    refs = vel[None] * dts[:, None, None]
+    valid = mask & np.isfinite(vel) & np.isfinite(naive).all(axis=0)
+    for maps, _, _ in outputs.values():
+        valid &= np.isfinite(maps).all(axis=0)
+    v = vel[valid]
+    fast = valid & (vel <= np.quantile(v, BOWL_FRACTION))
+    stable = valid & (vel >= np.quantile(v, 1.0 - BOWL_FRACTION))
+    return naive, dts, refs, valid, fast, stable
+
+
 # ---------------------------------------------------------------------------- scores
 def smooth(img, valid, sigma):
     """Gaussian low-pass over the valid pixels (normalised convolution), NaN elsewhere."""
@@ -138,7 +197,7 @@ def compare(m, ref, valid, fast, stable, sigma):
     xl, yl = m_lo[valid], r_lo[valid]
     xl, yl = xl - xl.mean(), yl - yl.mean()
     xs, ys = xa - xl, ya - yl
-    return {
+    out = {
         "R2": 1.0 - ss_res / ss_tot if ss_tot > 0 else np.nan,
         "r": float((xa * ya).sum() / np.sqrt((xa * xa).sum() * ss_tot)) if sx > 0 and sy > 0 else np.nan,
         "slope": _slope(xa, ya),
@@ -148,6 +207,8 @@ def compare(m, ref, valid, fast, stable, sigma):
         "bowl_ref": 1e3 * float(ref[fast].mean() - ref[stable].mean()),
         "slope_long": _slope(xl, yl), "slope_short": _slope(xs, ys),
     }
+    out["bowl_ratio"] = out["bowl_map"] / out["bowl_ref"] if out["bowl_ref"] else np.nan
+    return out
 
 
 # ---------------------------------------------------------------------------- output
@@ -178,43 +239,17 @@ def main(iargs=None):
     args = create_parser().parse_args(iargs)
     from mintpy_aedenoise.plots import save_map_grid
 
-    data_dir = os.path.abspath(args.data_dir)
-    ts_file = os.path.join(data_dir, args.ts)
-    geom_file = os.path.join(data_dir, "geometryGeo.h5")
-    mask_file = os.path.join(data_dir, "maskTempCoh.h5")
-    for f in (ts_file, geom_file, mask_file, os.path.join(data_dir, "velocity.h5")):
-        if not os.path.isfile(f):
-            sys.exit(f"real_data_report.py: error: {f} not found")
-    os.makedirs(args.out_dir, exist_ok=True)
-    ts, dates, vel, mask, attrs = read_inputs(data_dir, args.ts)
     models = {"fault": args.fault, "mogi": args.mogi}
-
-    with tempfile.TemporaryDirectory(prefix="real_data_report.") as tmp:
-        work = os.path.abspath(args.work_dir or tmp)
-        if os.path.commonpath([work, data_dir]) == data_dir:
-            sys.exit("real_data_report.py: error: --work-dir must not be inside the data folder")
-        os.makedirs(work, exist_ok=True)
-        outputs = {}
-        for name, model in models.items():
-            out = os.path.join(work, f"deformation_ae_{name}.h5")
-            outputs[name] = read_output(run_aedenoise(ts_file, geom_file, mask_file, model, out))
-
+    try:
+        input_files(args.data_dir, args.ts)          # before --out-dir is created
+        os.makedirs(args.out_dir, exist_ok=True)
+        data_dir, (ts, dates, vel, mask, attrs), outputs = denoise_all(args.data_dir, args.ts, models,
+                                                                       args.work_dir)
+    except (OSError, ValueError) as err:
+        sys.exit(f"real_data_report.py: error: {err}")
     starts, ends = outputs["fault"][1], outputs["fault"][2]
-    for name, (_, s, e) in outputs.items():
-        if (s, e) != (starts, ends):
-            sys.exit(f"real_data_report.py: error: {name} output has other window dates than fault")
-    idx = {d: i for i, d in enumerate(dates)}
-    naive = np.stack([ts[idx[e]] - ts[idx[s]] for s, e in zip(starts, ends)])
-    dts = np.array([years_between(s, e) for s, e in zip(starts, ends)])
-    refs = vel[None] * dts[:, None, None]
-
-    # one pixel set for every window and method: mask, finite input/velocity and every output finite
-    valid = mask & np.isfinite(vel) & np.isfinite(naive).all(axis=0)
-    for maps, _, _ in outputs.values():
-        valid &= np.isfinite(maps).all(axis=0)
+    naive, dts, refs, valid, fast, stable = references(ts, dates, vel, mask, outputs)
     v = vel[valid]
-    fast = valid & (vel <= np.quantile(v, BOWL_FRACTION))
-    stable = valid & (vel >= np.quantile(v, 1.0 - BOWL_FRACTION))
 
     rows, summary = [], {}
     methods = [("naive", naive)] + [(name, maps) for name, (maps, _, _) in outputs.items()]
@@ -222,7 +257,6 @@ def main(iargs=None):
         label = f"{w}: {s}-{e}"
         for method, maps in methods:
             sc = compare(maps[w], refs[w], valid, fast, stable, args.split_sigma)
-            sc["bowl_ratio"] = sc["bowl_map"] / sc["bowl_ref"] if sc["bowl_ref"] else np.nan
             rows.append((label, f"{dts[w] * DAYS_PER_YEAR:.0f}", method, sc))
             summary.setdefault(method, []).append(sc)
     for method, scs in summary.items():
