@@ -9,7 +9,7 @@ path), scores every window against ``velocity x dt`` with :func:`real_data_repor
 the pixels valid for all of them, and prints per model the R² of each window, their mean, and
 the means of the bowl ratio and of the short-wavelength slope.
 
-    python benchmarks/real_data_compare.py fault29=fault fault30=runs/fault30/fault.weights.h5
+    python benchmarks/real_data_compare.py shipped=fault fault31=runs/fault31/fault.weights.h5
 """
 import argparse
 import os
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real_data_report as report  # noqa: E402  (a sibling script, not a package)
 
 EXAMPLE = """example:
-  python benchmarks/real_data_compare.py fault29=fault fault30=runs/fault30/fault.weights.h5
+  python benchmarks/real_data_compare.py shipped=fault fault31=runs/fault31/fault.weights.h5
   python benchmarks/real_data_compare.py mogi runs/mogi24/mogi.weights.h5
 """
 
