@@ -131,8 +131,9 @@ def denoise_all(data_dir, ts_name, models, work_dir=None):
 
     Returns the absolute data folder, :func:`read_inputs`'s tuple and ``{name: read_output(...)}``;
     the outputs go to ``work_dir`` (a temporary folder if None), never into the data folder, one
-    file per model, ``deformation_ae_<name>.h5``, or numbered where a name is not a plain file name. FileNotFoundError names a missing input,
-    ValueError a work folder inside the data folder or outputs with other window dates.
+    file per model, ``deformation_ae_<name>.h5``, or numbered where a name is not a plain file
+    name. FileNotFoundError names a missing input, ValueError a work folder inside the data
+    folder or outputs with other window dates.
     """
     data_dir = os.path.abspath(data_dir)
     ts_file, geom_file, mask_file, _ = input_files(data_dir, ts_name)
