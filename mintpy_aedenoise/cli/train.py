@@ -37,12 +37,12 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault17 --steps 5200 --lr 1e-4 --seed 109 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.1 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 108
 
   # the loss offset at 0.3, the donor's residual blocks kept, bfloat16 on a CPU with AVX-512 BF16
-  # (how fault31, the shipped fault model, continued fault30, not shipped, which had continued
-  # the shipped fault29 the same way; fault28 and fault29 each continued the weights shipped
-  # before them in bfloat16, fault25 to fault27 in float32, with --steps 9000-10000); fault31
-  # was stopped by its --time-limit at step 6679 and completed its 9000 steps with the resume
-  aedenoise_train.py --model fault --out runs/fault31 --steps 9000 --lr 1e-4 --seed 199 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from runs/fault30/fault.weights.h5 --checkpoint-every 500 --time-limit 45 --bf16
-  aedenoise_train.py --model fault --out runs/fault31 --resume --time-limit 20
+  # (how fault32, the shipped fault model, continued the shipped fault31, which had continued
+  # fault30, not shipped, the same way; fault28 and fault29 each continued the weights shipped
+  # before them in bfloat16, fault25 to fault27 in float32, with --steps 9000-10000); fault32
+  # was stopped by its --time-limit at step 7318 and completed its 9000 steps with the resume
+  aedenoise_train.py --model fault --out runs/fault32 --steps 9000 --lr 1e-4 --seed 211 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 40 --bf16
+  aedenoise_train.py --model fault --out runs/fault32 --resume --time-limit 15
 
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
