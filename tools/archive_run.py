@@ -3,8 +3,10 @@
 
 ``runs/`` (checkpoints and weights, megabytes each) is not in the repository; the record that
 the figures in docs/model.md come from is: the training log(s) ``runs/<run>*.log``, the
-run's ``state.json`` (step, wall time, configuration, validation history) and the exported
-weights' JSON sidecar. Weights themselves are archived only by shipping them
+run's ``state.json`` (step, wall time, configuration, validation history), the exported
+weights' JSON sidecar, and the candidate checks ``tools/weigh_candidate.py`` wrote into
+``runs/<run>/eval/`` (evaluations, comparisons, spurious output, donor validation, real data;
+not the figures and deformation maps under it). Weights themselves are archived only by shipping them
 (``tools/ship_weights.py``).
 """
 import argparse
@@ -15,6 +17,7 @@ import sys
 
 EXAMPLE = """example:
   python tools/archive_run.py runs/mogi9            # -> docs/runs/mogi9/{state.json, mogi.json, mogi9.log}
+  python tools/archive_run.py runs/fault33          # also runs/fault33/eval/*.{json,txt,md}
   python tools/archive_run.py runs/* --dest docs/runs
 """
 
@@ -34,7 +37,8 @@ def record_files(run_dir):
     logs = sorted(f for f in glob.glob(f"{run_dir}*.log")
                   if os.path.basename(f)[:-4].rsplit("_resume", 1)[0] == os.path.basename(run_dir))
     inside = [os.path.join(run_dir, "state.json")] + sorted(glob.glob(os.path.join(run_dir, "*.json")))
-    return logs + [f for f in dict.fromkeys(inside) if os.path.isfile(f)]
+    checks = sorted(f for ext in ("json", "txt", "md") for f in glob.glob(os.path.join(run_dir, "eval", f"*.{ext}")))
+    return logs + [f for f in dict.fromkeys(inside) if os.path.isfile(f)] + checks
 
 
 def main(iargs=None):

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Weigh a training run against the shipped model before shipping it (for maintainers).
+
+    python tools/weigh_candidate.py runs/fault33
+
+runs the candidate checks of docs/model.md ("Shipping a run") and writes their outputs into
+``runs/<run>/eval/``, the files a run's record in ``docs/runs/<run>/`` holds, each text file
+headed by the command that wrote it:
+
+- ``evaluation_<run>.json``, ``evaluation_<run>_level1.json``, ``evaluation_<run>_level2.json``:
+  ``aedenoise_evaluate.py`` on the protocol and with window levels ``r = 1`` and ``2``;
+- ``compare_<shipped>.txt``, ``compare_<shipped>_level1.txt``, ``compare_<shipped>_level2.txt``:
+  ``tools/compare_evaluations.py`` against the shipped model's results in ``docs/figures``,
+  ``<shipped>`` being the run its sidecar names (``training.out_dir``);
+- ``spurious_output.txt``: ``benchmarks/spurious_output.py`` for both models;
+- ``donor_validation.txt``: ``tools/validation_scores.py`` for the run's donor (its
+  ``--init-from``) on the run's validation windows, in float32 and in the run's precision,
+  beside the scores its log reports; left out when the donor's file has changed since the run
+  started (checked by SHA-256), as it has once its successor is shipped;
+- ``real_data.md`` and ``mexico_city_r2.txt``: ``benchmarks/real_data_report.py`` (the figures
+  under ``eval/real``) and ``benchmarks/real_data_compare.py`` on the Mexico City data
+  (``--no-real`` skips them).
+
+Each step runs the documented command in its own process, so that what the header says is what
+ran. ``tools/archive_run.py runs/<run>`` then copies these files into the record.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mintpy_aedenoise.store import file_sha256  # noqa: E402
+
+LEVELS = (0, 1, 2)
+EXAMPLE = """example:
+  python tools/weigh_candidate.py runs/fault33
+  python tools/weigh_candidate.py runs/mogi25 --no-real
+  # then, if it meets the ship rule
+  python tools/ship_weights.py runs/fault33 --kind fault && python tools/archive_run.py runs/fault33
+"""
+
+
+def create_parser():
+    parser = argparse.ArgumentParser(
+        description="Evaluate a training run beside the shipped model and write the comparisons "
+                    "its record holds.",
+        formatter_class=argparse.RawTextHelpFormatter, epilog=EXAMPLE)
+    parser.add_argument("run_dir", help="training run folder (aedenoise_train.py --out)")
+    parser.add_argument("--out", default=None, help="output folder (default: RUN_DIR/eval)")
+    parser.add_argument("--weights-dir", default=os.path.join(ROOT, "mintpy_aedenoise", "weights"),
+                        help="folder of the shipped <kind>.weights.h5 and <kind>.json\n(default: the package's)")
+    parser.add_argument("--figures-dir", default=os.path.join(ROOT, "docs", "figures"),
+                        help="folder of the shipped evaluation_<kind>[_levelR].json\n(default: %(default)s)")
+    parser.add_argument("--levels", type=int, default=None, help="aedenoise_evaluate.py --levels (default: its own)")
+    parser.add_argument("--per-level", dest="per_level", type=int, default=None,
+                        help="aedenoise_evaluate.py --per-level (default: its own)")
+    parser.add_argument("--bootstrap", type=int, default=None,
+                        help="aedenoise_evaluate.py --bootstrap (default: its own)")
+    parser.add_argument("--spurious-windows", dest="spurious_windows", type=int, default=None,
+                        help="benchmarks/spurious_output.py --windows (default: its own)")
+    parser.add_argument("--no-real", dest="real", action="store_false",
+                        help="skip the Mexico City report and comparison")
+    parser.add_argument("--data-dir", dest="data_dir", default=None,
+                        help="real MintPy data folder for the Mexico City steps (default: theirs)")
+    return parser
+
+
+def _fail(message):
+    sys.exit(f"weigh_candidate.py: error: {message}")
+
+
+def _read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        _fail(f"{path}: cannot read it as JSON ({err})")
+
+
+def read_run(run_dir):
+    """The run's name, kind, seed, validation size, precision, weights and donor."""
+    state_file = os.path.join(run_dir, "state.json")
+    if not os.path.isfile(state_file):
+        _fail(f"{run_dir}: no state.json, not a training run folder")
+    state = _read_json(state_file)
+    config = state.get("config", {})
+    kind = config.get("kind")
+    weights = os.path.join(run_dir, f"{kind}.weights.h5")
+    sidecar = os.path.join(run_dir, f"{kind}.json")
+    if not (os.path.isfile(weights) and os.path.isfile(sidecar)):
+        _fail(f"{run_dir}: no exported {kind}.weights.h5 with its {kind}.json (run not exported yet?)")
+    training = _read_json(sidecar).get("training", {})
+    lineage = state.get("lineage") or training.get("warm_start_lineage") or []
+    return {"name": os.path.basename(os.path.normpath(run_dir)), "kind": kind, "seed": config["seed"],
+            "validation_size": config.get("validation_size"), "weights": weights,
+            "policy": training.get("dtype_policy") or "float32",
+            "donor": config.get("init_from") or None, "donor_sha256": lineage[0]["sha256"] if lineage else None}
+
+
+def shipped_name(weights_dir, kind):
+    """The run the shipped model's sidecar names, or 'shipped'."""
+    out_dir = _read_json(os.path.join(weights_dir, f"{kind}.json")).get("training", {}).get("out_dir")
+    return os.path.basename(os.path.normpath(out_dir)) if out_dir else "shipped"
+
+
+def _relative(arg):
+    """An absolute path (also after ``NAME=``) relative to the repository, where the steps run."""
+    name, sep, path = arg.rpartition("=") if "=" in arg else ("", "", arg)
+    return f"{name}{sep}{os.path.relpath(path, ROOT)}" if os.path.isabs(path) else arg
+
+
+def _display(args):
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def run_step(args, out_file=None, note="", drop_prefixes=()):
+    """Run ``python ARGS``; its standard output, headed by the command, goes to ``out_file``
+    (without the lines starting with ``drop_prefixes``), or its last line to ours."""
+    args = [_relative(a) for a in args]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    print(f"# python {_display(args)}", flush=True)
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE)
+    if done.returncode != 0:
+        _fail(f"'python {_display(args)}' exited with status {done.returncode}")
+    if not out_file:                                    # its last line, e.g. the evaluation's summary
+        print(done.stdout.rstrip("\n").rpartition("\n")[2])
+    else:
+        lines = [line for line in done.stdout.splitlines() if not line.startswith(drop_prefixes)]
+        header = f"python {_display(args)}{note}"
+        header = f"<!-- {header} -->" if out_file.endswith(".md") else f"# {header}"
+        with open(out_file, "w") as f:
+            f.write(header + "\n" + "\n".join(lines).strip("\n") + "\n")
+        print(f"wrote {out_file}")
+
+
+def main(iargs=None):
+    inps = create_parser().parse_args(iargs)
+    run = read_run(inps.run_dir)
+    kind, name, weights = run["kind"], run["name"], os.path.abspath(run["weights"])
+    shipped_weights = os.path.join(inps.weights_dir, f"{kind}.weights.h5")
+    if not os.path.isfile(shipped_weights):
+        _fail(f"{shipped_weights}: no shipped {kind} model to weigh the run against")
+    shipped = shipped_name(inps.weights_dir, kind)
+    if shipped == name:
+        _fail(f"{run['weights']}: the shipped {kind} model's sidecar names this run; nothing to weigh it against")
+    out = os.path.abspath(inps.out or os.path.join(inps.run_dir, "eval"))
+    os.makedirs(out, exist_ok=True)
+    note = f' ("shipped" is {shipped}, {os.path.relpath(shipped_weights, ROOT)})'
+
+    evaluate = ["-m", "mintpy_aedenoise.cli.evaluate"]
+    for option, value in (("--levels", inps.levels), ("--per-level", inps.per_level),
+                          ("--bootstrap", inps.bootstrap)):
+        if value is not None:
+            evaluate += [option, str(value)]
+    for r in LEVELS:
+        suffix = f"_level{r}" if r else ""
+        result = os.path.join(out, f"evaluation_{name}{suffix}.json")
+        reference = os.path.join(inps.figures_dir, f"evaluation_{kind}{suffix}.json")
+        if not os.path.isfile(reference):
+            _fail(f"{reference}: no results of the shipped model to compare with")
+        run_step(evaluate + ["--model", weights, "--kind", kind, "--level-noise", str(r), "--json", result])
+        run_step(["tools/compare_evaluations.py", reference, result, "--names", "shipped", name],
+                 os.path.join(out, f"compare_{shipped}{suffix}.txt"), note)
+
+    spurious = ["benchmarks/spurious_output.py", "--model", shipped_weights, weights, "--kind", kind]
+    if inps.spurious_windows is not None:
+        spurious += ["--windows", str(inps.spurious_windows)]
+    run_step(spurious, os.path.join(out, "spurious_output.txt"), note)
+
+    donor = run["donor"]
+    if donor and not os.path.isabs(donor) and not os.path.isfile(donor):
+        donor = os.path.join(ROOT, donor)
+    if donor and os.path.isfile(donor) and file_sha256(donor) == run["donor_sha256"]:
+        precisions = ["float32"] + ([run["policy"]] if run["policy"] != "float32" else [])
+        validation = [os.path.abspath(donor), "--seed", str(run["seed"]), "--precision", *precisions]
+        if run["validation_size"]:
+            validation += ["--size", str(run["validation_size"])]
+        run_step(["tools/validation_scores.py", *validation], os.path.join(out, "donor_validation.txt"),
+                 f" (the donor {run['donor']} on {name}'s validation windows)")
+    elif donor:
+        print(f"donor validation left out: {run['donor']} is not the file {name} started from "
+              f"(SHA-256 {str(run['donor_sha256'])[:12]})")
+
+    if inps.real:
+        data = ["--data-dir", inps.data_dir] if inps.data_dir else []
+        run_step(["benchmarks/real_data_report.py", f"--{kind}", weights, "--out-dir", os.path.join(out, "real"),
+                  "--work-dir", os.path.join(out, "work"), *data],
+                 os.path.join(out, "real_data.md"), drop_prefixes=("deformation maps:", "figure:"))
+        run_step(["benchmarks/real_data_compare.py", f"{shipped}={shipped_weights}", f"{name}={weights}", *data],
+                 os.path.join(out, "mexico_city_r2.txt"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
