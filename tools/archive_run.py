@@ -6,7 +6,8 @@ the figures in docs/model.md come from is: the training log(s) ``runs/<run>*.log
 run's ``state.json`` (step, wall time, configuration, validation history), the exported
 weights' JSON sidecar, and the candidate checks ``tools/weigh_candidate.py`` wrote into
 ``runs/<run>/eval/`` (evaluations, comparisons, spurious output, donor validation, real data;
-not the figures and deformation maps under it). Weights themselves are archived only by shipping them
+only the files of those names, not the figures and deformation maps under it), which never
+replace a different file of the same name already in the record. Weights themselves are archived only by shipping them
 (``tools/ship_weights.py``).
 """
 import argparse
@@ -31,14 +32,33 @@ def create_parser():
     return parser
 
 
+#: What tools/weigh_candidate.py writes into ``<run>/eval/`` ({run}: the run's name); it
+#: imports these names.
+CHECKS = ("evaluation_{run}.json", "evaluation_{run}_level[12].json", "compare_*.txt", "spurious_output.txt",
+          "donor_validation.txt", "real_data.md", "mexico_city_r2.txt")
+
+
 def record_files(run_dir):
-    """The files of a run's record: logs beside the folder, state.json, sidecars."""
+    """The files of a run's record: logs beside the folder, state.json, sidecars, and the
+    candidate checks in ``eval/``."""
     run_dir = os.path.normpath(run_dir)
+    name = os.path.basename(run_dir)
     logs = sorted(f for f in glob.glob(f"{run_dir}*.log")
-                  if os.path.basename(f)[:-4].rsplit("_resume", 1)[0] == os.path.basename(run_dir))
+                  if os.path.basename(f)[:-4].rsplit("_resume", 1)[0] == name)
     inside = [os.path.join(run_dir, "state.json")] + sorted(glob.glob(os.path.join(run_dir, "*.json")))
-    checks = sorted(f for ext in ("json", "txt", "md") for f in glob.glob(os.path.join(run_dir, "eval", f"*.{ext}")))
-    return logs + [f for f in dict.fromkeys(inside) if os.path.isfile(f)] + checks
+    return logs + [f for f in dict.fromkeys(inside) if os.path.isfile(f)] + check_files(run_dir)
+
+
+def check_files(run_dir):
+    """The candidate checks of ``tools/weigh_candidate.py`` in ``<run>/eval/``, by their names."""
+    name = os.path.basename(os.path.normpath(run_dir))
+    found = (glob.glob(os.path.join(glob.escape(run_dir), "eval", p.format(run=glob.escape(name)))) for p in CHECKS)
+    return sorted({f for files in found for f in files})
+
+
+def _same(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
 
 
 def main(iargs=None):
@@ -49,8 +69,14 @@ def main(iargs=None):
             return 1
         dest = os.path.join(inps.dest, os.path.basename(os.path.normpath(run_dir)))
         os.makedirs(dest, exist_ok=True)
+        checks = set(check_files(run_dir))
         for f in record_files(run_dir):
-            shutil.copy2(f, os.path.join(dest, os.path.basename(f)))
+            target = os.path.join(dest, os.path.basename(f))
+            if f in checks and os.path.isfile(target) and not _same(f, target):
+                # a record's checks are written once; earlier records were written by hand
+                print(f"kept {target}: it differs from {f} (remove it to replace it)", file=sys.stderr)
+                continue
+            shutil.copy2(f, target)
         print(f"{run_dir} -> {dest}: {', '.join(sorted(os.listdir(dest)))}")
     return 0
 

@@ -25,6 +25,7 @@ Each step runs the documented command in its own process, so that what the heade
 ran. ``tools/archive_run.py runs/<run>`` then copies these files into the record.
 """
 import argparse
+import glob
 import json
 import os
 import shlex
@@ -32,8 +33,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
 
+from archive_run import CHECKS as OUTPUTS  # noqa: E402  (the names of what it writes)
 from mintpy_aedenoise.store import file_sha256  # noqa: E402
 
 LEVELS = (0, 1, 2)
@@ -89,17 +91,20 @@ def read_run(run_dir):
         _fail(f"{run_dir}: no state.json, not a training run folder")
     state = _read_json(state_file)
     config = state.get("config", {})
-    kind = config.get("kind")
+    kind, seed = config.get("kind"), config.get("seed")
+    if kind not in ("fault", "mogi") or seed is None:
+        _fail(f"{state_file}: no 'config' with the run's 'kind' (fault or mogi) and 'seed'")
     weights = os.path.join(run_dir, f"{kind}.weights.h5")
     sidecar = os.path.join(run_dir, f"{kind}.json")
     if not (os.path.isfile(weights) and os.path.isfile(sidecar)):
         _fail(f"{run_dir}: no exported {kind}.weights.h5 with its {kind}.json (run not exported yet?)")
     training = _read_json(sidecar).get("training", {})
     lineage = state.get("lineage") or training.get("warm_start_lineage") or []
-    return {"name": os.path.basename(os.path.normpath(run_dir)), "kind": kind, "seed": config["seed"],
+    donor = lineage[0] if lineage and isinstance(lineage[0], dict) else {}
+    return {"name": os.path.basename(os.path.normpath(run_dir)), "kind": kind, "seed": seed,
             "validation_size": config.get("validation_size"), "weights": weights,
-            "policy": training.get("dtype_policy") or "float32",
-            "donor": config.get("init_from") or None, "donor_sha256": lineage[0]["sha256"] if lineage else None}
+            "policy": training.get("dtype_policy") or "float32", "donor": config.get("init_from") or None,
+            "donor_sha256": donor.get("sha256"), "donor_run": donor.get("run")}
 
 
 def shipped_name(weights_dir, kind):
@@ -109,18 +114,25 @@ def shipped_name(weights_dir, kind):
 
 
 def _relative(arg):
-    """An absolute path (also after ``NAME=``) relative to the repository, where the steps run."""
+    """An absolute path inside the repository (also after ``NAME=``) made relative to it, where
+    the steps run; anything else as it is."""
     name, sep, path = arg.rpartition("=") if "=" in arg else ("", "", arg)
-    return f"{name}{sep}{os.path.relpath(path, ROOT)}" if os.path.isabs(path) else arg
+    if os.path.isabs(path) and os.path.commonpath([ROOT, os.path.abspath(path)]) == ROOT:
+        return f"{name}{sep}{os.path.relpath(path, ROOT)}"
+    return arg
+
+
+def _suffix(r):
+    return f"_level{r}" if r else ""
 
 
 def _display(args):
     return " ".join(shlex.quote(a) for a in args)
 
 
-def run_step(args, out_file=None, note="", drop_prefixes=()):
-    """Run ``python ARGS``; its standard output, headed by the command, goes to ``out_file``
-    (without the lines starting with ``drop_prefixes``), or its last line to ours."""
+def run_step(args, out_file=None, note=""):
+    """Run ``python ARGS``; its standard output, headed by the command, goes to ``out_file``, or
+    its last line to ours."""
     args = [_relative(a) for a in args]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     print(f"# python {_display(args)}", flush=True)
@@ -130,7 +142,7 @@ def run_step(args, out_file=None, note="", drop_prefixes=()):
     if not out_file:                                    # its last line, e.g. the evaluation's summary
         print(done.stdout.rstrip("\n").rpartition("\n")[2])
     else:
-        lines = [line for line in done.stdout.splitlines() if not line.startswith(drop_prefixes)]
+        lines = done.stdout.splitlines()
         header = f"python {_display(args)}{note}"
         header = f"<!-- {header} -->" if out_file.endswith(".md") else f"# {header}"
         with open(out_file, "w") as f:
@@ -140,6 +152,9 @@ def run_step(args, out_file=None, note="", drop_prefixes=()):
 
 def main(iargs=None):
     inps = create_parser().parse_args(iargs)
+    for key in ("weights_dir", "figures_dir", "data_dir"):           # the steps run in ROOT
+        if getattr(inps, key):
+            setattr(inps, key, os.path.abspath(getattr(inps, key)))
     run = read_run(inps.run_dir)
     kind, name, weights = run["kind"], run["name"], os.path.abspath(run["weights"])
     shipped_weights = os.path.join(inps.weights_dir, f"{kind}.weights.h5")
@@ -148,9 +163,16 @@ def main(iargs=None):
     shipped = shipped_name(inps.weights_dir, kind)
     if shipped == name:
         _fail(f"{run['weights']}: the shipped {kind} model's sidecar names this run; nothing to weigh it against")
+    references = {r: os.path.join(inps.figures_dir, f"evaluation_{kind}{_suffix(r)}.json") for r in LEVELS}
+    for reference in references.values():
+        if not os.path.isfile(reference):
+            _fail(f"{reference}: no results of the shipped model to compare with")
     out = os.path.abspath(inps.out or os.path.join(inps.run_dir, "eval"))
     os.makedirs(out, exist_ok=True)
-    note = f' ("shipped" is {shipped}, {os.path.relpath(shipped_weights, ROOT)})'
+    for stale in OUTPUTS:                 # nothing left from an earlier weighing of another donor or data
+        for f in glob.glob(os.path.join(glob.escape(out), stale.format(run=glob.escape(name)))):
+            os.remove(f)
+    note = f' ("shipped" is {shipped}, {_relative(shipped_weights)})'
 
     evaluate = ["-m", "mintpy_aedenoise.cli.evaluate"]
     for option, value in (("--levels", inps.levels), ("--per-level", inps.per_level),
@@ -158,14 +180,10 @@ def main(iargs=None):
         if value is not None:
             evaluate += [option, str(value)]
     for r in LEVELS:
-        suffix = f"_level{r}" if r else ""
-        result = os.path.join(out, f"evaluation_{name}{suffix}.json")
-        reference = os.path.join(inps.figures_dir, f"evaluation_{kind}{suffix}.json")
-        if not os.path.isfile(reference):
-            _fail(f"{reference}: no results of the shipped model to compare with")
+        result = os.path.join(out, f"evaluation_{name}{_suffix(r)}.json")
         run_step(evaluate + ["--model", weights, "--kind", kind, "--level-noise", str(r), "--json", result])
-        run_step(["tools/compare_evaluations.py", reference, result, "--names", "shipped", name],
-                 os.path.join(out, f"compare_{shipped}{suffix}.txt"), note)
+        run_step(["tools/compare_evaluations.py", references[r], result, "--names", "shipped", name],
+                 os.path.join(out, f"compare_{shipped}{_suffix(r)}.txt"), note)
 
     spurious = ["benchmarks/spurious_output.py", "--model", shipped_weights, weights, "--kind", kind]
     if inps.spurious_windows is not None:
@@ -175,22 +193,25 @@ def main(iargs=None):
     donor = run["donor"]
     if donor and not os.path.isabs(donor) and not os.path.isfile(donor):
         donor = os.path.join(ROOT, donor)
-    if donor and os.path.isfile(donor) and file_sha256(donor) == run["donor_sha256"]:
+    donor_note = (f"{_relative(run['donor'])} (SHA-256 {str(run['donor_sha256'])[:12]}"
+                  + (f", run {run['donor_run']})" if run["donor_run"] else ")"))
+    if donor and not os.path.isfile(donor):
+        print(f"donor validation left out: the donor {run['donor']} is missing")
+    elif donor and file_sha256(donor) != run["donor_sha256"]:
+        print(f"donor validation left out: {donor_note} is no longer the file {name} started from")
+    elif donor:
         precisions = ["float32"] + ([run["policy"]] if run["policy"] != "float32" else [])
         validation = [os.path.abspath(donor), "--seed", str(run["seed"]), "--precision", *precisions]
         if run["validation_size"]:
             validation += ["--size", str(run["validation_size"])]
         run_step(["tools/validation_scores.py", *validation], os.path.join(out, "donor_validation.txt"),
-                 f" (the donor {run['donor']} on {name}'s validation windows)")
-    elif donor:
-        print(f"donor validation left out: {run['donor']} is not the file {name} started from "
-              f"(SHA-256 {str(run['donor_sha256'])[:12]})")
+                 f" (the donor {donor_note} on {name}'s validation windows)")
 
     if inps.real:
         data = ["--data-dir", inps.data_dir] if inps.data_dir else []
         run_step(["benchmarks/real_data_report.py", f"--{kind}", weights, "--out-dir", os.path.join(out, "real"),
                   "--work-dir", os.path.join(out, "work"), *data],
-                 os.path.join(out, "real_data.md"), drop_prefixes=("deformation maps:", "figure:"))
+                 os.path.join(out, "real_data.md"))
         run_step(["benchmarks/real_data_compare.py", f"{shipped}={shipped_weights}", f"{name}={weights}", *data],
                  os.path.join(out, "mexico_city_r2.txt"))
     return 0
