@@ -7,10 +7,11 @@ run's ``state.json`` (step, wall time, configuration, validation history), the e
 weights' JSON sidecar, and the candidate checks ``tools/weigh_candidate.py`` wrote into
 ``runs/<run>/eval/`` (evaluations, comparisons, spurious output, donor validation, real data;
 only the files of those names, not the figures and deformation maps under it), which never
-replace a different file of the same name already in the record. Weights themselves are archived only by shipping them
-(``tools/ship_weights.py``).
+replace a different file of the same name already in the record. Weights themselves are
+archived only by shipping them (``tools/ship_weights.py``).
 """
 import argparse
+import filecmp
 import glob
 import os
 import shutil
@@ -56,11 +57,6 @@ def check_files(run_dir):
     return sorted({f for files in found for f in files})
 
 
-def _same(a, b):
-    with open(a, "rb") as fa, open(b, "rb") as fb:
-        return fa.read() == fb.read()
-
-
 def main(iargs=None):
     inps = create_parser().parse_args(iargs)
     for run_dir in inps.run_dirs:
@@ -72,7 +68,7 @@ def main(iargs=None):
         checks = set(check_files(run_dir))
         for f in record_files(run_dir):
             target = os.path.join(dest, os.path.basename(f))
-            if f in checks and os.path.isfile(target) and not _same(f, target):
+            if f in checks and os.path.isfile(target) and not filecmp.cmp(f, target, shallow=False):
                 # a record's checks are written once; earlier records were written by hand
                 print(f"kept {target}: it differs from {f} (remove it to replace it)", file=sys.stderr)
                 continue
