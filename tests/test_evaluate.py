@@ -281,6 +281,27 @@ def test_cli_bootstrap_0_prints_and_stores_no_interval(saved_model, tmp_path, ca
     assert "bootstrap" not in data and "summary_interval" not in data and "mean_r2_se" in data
 
 
+def test_cli_json_records_the_weights_relative_under_the_working_directory(
+        saved_model, tmp_path, monkeypatch):
+    """A record written in a repository names the weights relative to it (valid in any clone),
+    one written elsewhere names them by absolute path; the SHA-256 pins the file either way."""
+    from mintpy_aedenoise.cli.evaluate import main
+    from mintpy_aedenoise.store import file_sha256
+
+    args = ["--model", saved_model, "--levels", "2", "--per-level", "2", "--bootstrap", "0"]
+    monkeypatch.chdir(tmp_path)
+    assert main(args + ["--json", "inside.json"]) == 0
+    inside = json.loads((tmp_path / "inside.json").read_text())
+    assert inside["weights"] == os.path.relpath(saved_model, tmp_path) and not os.path.isabs(inside["weights"])
+    assert inside["weights_sha256"] == file_sha256(saved_model)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(args + ["--json", "outside.json"]) == 0
+    outside = json.loads((elsewhere / "outside.json").read_text())
+    assert outside["weights"] == os.path.realpath(saved_model)
+
+
 @pytest.mark.parametrize("args, needle", [
     (["--model", "missing/nothing.weights.h5"], "missing/nothing.weights.h5: weights file not found"),
     (["--model", "volcano"], "unknown model 'volcano'"),
