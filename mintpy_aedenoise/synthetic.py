@@ -91,7 +91,7 @@ def _col(x):
 
 
 def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZE,
-                               return_sources=False):
+                               return_sources=False, broad=None):
     """Random source geometry projected on a random LOS.
 
     Parameters
@@ -108,6 +108,13 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         Pixel spacing in metres.
     return_sources : bool
         Also return the drawn parameters (the draws are the same either way).
+    broad : tuple of float or None
+        ``(fraction, max_scale)``: that fraction of the sources has every length (position,
+        depth and, for a fault, length, width and upper edge) multiplied by a factor drawn
+        log-uniformly from 1 to ``max_scale``, i.e. the window sees its source as at a pixel
+        spacing that many times finer, up to sources broader than the window (a subsidence
+        bowl tens of kilometres wide). None or a zero fraction draws nothing more, so the
+        default prior's draws are unchanged.
 
     Returns
     -------
@@ -120,10 +127,16 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         ``depth`` (of the point source, or of the fault's centre), ``incidence`` and
         ``azimuth`` (MintPy's LOS convention, :func:`~mintpy_aedenoise.physics.enu2los`).
         Fault: ``strike``, ``dip``, ``rake``, ``length``, ``width``, ``top`` (depth of the
-        upper edge) and ``slip`` (1). Mogi: ``dvol`` (+-1e6 m^3).
+        upper edge) and ``slip`` (1). Mogi: ``dvol`` (+-1e6 m^3). With ``broad``, also
+        ``scale``, the factor applied to the lengths (1 for the sources left as drawn).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
+    if broad is not None:
+        fraction, max_scale = (float(v) for v in broad)
+        if not (0.0 <= fraction <= 1.0 and np.isfinite(max_scale) and max_scale >= 1.0):
+            raise ValueError(f"broad must be (fraction in [0, 1], max_scale >= 1), got {tuple(broad)}")
+        broad = (fraction, max_scale) if fraction > 0 else None
     east, north = _grid(size, pixel_size)
     half = size * pixel_size / 2.0
     x0 = _col(rng.uniform(-0.6, 0.6, n) * half)
@@ -134,9 +147,11 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         width = np.exp(rng.uniform(np.log(3), np.log(30), n)) * pixel_size
         # mostly shallow and surface-reaching (creep, shallow slow slip), some buried
         top = np.where(rng.random(n) < 0.7, 0.0, rng.uniform(0.0, 15.0, n) * pixel_size)
-        depth = top + 0.5 * width * np.sin(np.deg2rad(dip))
         strike = rng.uniform(0, 360, n)
         rake = rng.uniform(-180, 180, n)
+        scale = _broad_scale(rng, n, broad)
+        x0, y0, length, width, top = (v * scale.reshape(v.shape) for v in (x0, y0, length, width, top))
+        depth = top + 0.5 * width * np.sin(np.deg2rad(dip))
         ue, un, uz = okada.displacement(
             east, north, x0=x0, y0=y0, depth=_col(depth), strike=_col(strike), dip=_col(dip),
             length=_col(length), width=_col(width), rake=_col(rake), slip=1.0)
@@ -145,6 +160,8 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
     else:
         depth = np.exp(rng.uniform(np.log(3), np.log(25), n)) * pixel_size
         dvol = rng.choice([-1.0, 1.0], n) * 1e6
+        scale = _broad_scale(rng, n, broad)
+        x0, y0, depth = (v * scale.reshape(v.shape) for v in (x0, y0, depth))
         ue, un, uz = mogi.displacement(east, north, x0=x0, y0=y0, depth=_col(depth),
                                        dvol=_col(dvol))
         sources = dict(dvol=dvol)
@@ -155,7 +172,19 @@ def random_source_deformation(rng, n, kind, *, size=WINDOW, pixel_size=PIXEL_SIZ
         return los
     sources.update(east=x0.ravel(), north=y0.ravel(), depth=np.asarray(depth, dtype=np.float64),
                    incidence=inc, azimuth=az)
+    if broad is not None:
+        sources["scale"] = scale
     return los, sources
+
+
+def _broad_scale(rng, n, broad):
+    """Length factors of :func:`random_source_deformation`'s ``broad`` sources (ones, drawing
+    nothing, without them)."""
+    if broad is None:
+        return np.ones(n)
+    fraction, max_scale = broad
+    factor = np.exp(rng.uniform(0.0, np.log(max_scale), n))
+    return np.where(rng.random(n) < fraction, factor, 1.0)
 
 
 def time_history(rng, n, n_frames=N_FRAMES):
@@ -260,7 +289,7 @@ def _atmosphere(rng, dem, n_frames, pixel_size):
 
 def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, snr=None,
                      snr_range=(0.01, 10.0), noise_level=(1e-3, 5e-2), pixel_size=PIXEL_SIZE,
-                     extras=(), level_noise=None):
+                     extras=(), level_noise=None, broad=None):
     """Generate a batch of synthetic training or test windows.
 
     Parameters
@@ -295,6 +324,9 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
         the turbulence then has zero mean over the window. Drawn last, so the rest of the
         batch is the same with or without it; the SNR is unchanged (it is defined after
         removing each frame's mean).
+    broad : tuple of float or None
+        ``(fraction, max_scale)``: sources broader than the default prior, see
+        :func:`random_source_deformation`; None keeps the default prior's draws unchanged.
 
     Returns
     -------
@@ -333,7 +365,7 @@ def generate_windows(rng, n, *, kind="fault", size=WINDOW, n_frames=N_FRAMES, sn
     shape = (size, size)
     dem = fractal_dem(rng, n, shape, pixel_size=pixel_size)
     defo, sources = random_source_deformation(rng, n, kind, size=size, pixel_size=pixel_size,
-                                              return_sources=True)
+                                              return_sources=True, broad=broad)
     history = time_history(rng, n, n_frames)
 
     noise = _atmosphere(rng, dem, n_frames, pixel_size)

@@ -101,6 +101,10 @@ class TrainConfig:
     level_noise: tuple = (0.1, 5.0)
     #: Fraction of windows with no level noise (the turbulence's zero window mean).
     level_noise_zero: float = 0.25
+    #: (fraction, max_scale) of training sources broader than the default prior
+    #: (:func:`~mintpy_aedenoise.synthetic.random_source_deformation`'s ``broad``); () for none.
+    #: The validation windows keep the default prior, as the evaluation protocol does.
+    broad_sources: tuple = ()
     #: Offset of the per-window loss weight ``1 / (var(target) + loss_eps)``, in normalised units.
     loss_eps: float = LOSS_EPS
     init_from: str = ""
@@ -120,6 +124,7 @@ class TrainConfig:
         self.res_blocks = tuple(int(n) for n in self.res_blocks)
         self.snr_range = tuple(float(s) for s in self.snr_range)
         self.level_noise = tuple(float(s) for s in self.level_noise)
+        self.broad_sources = tuple(float(s) for s in self.broad_sources)
 
         def check(ok, name, requirement):
             if not ok:
@@ -138,6 +143,9 @@ class TrainConfig:
         check(not self.level_noise or (len(self.level_noise) == 2 and 0 < self.level_noise[0] <= self.level_noise[1]),
               "level_noise", "needs 0 < min <= max (or () for none)")
         check(0.0 <= self.level_noise_zero <= 1.0, "level_noise_zero", "must be in [0, 1]")
+        check(not self.broad_sources or (len(self.broad_sources) == 2 and 0 < self.broad_sources[0] <= 1
+                                         and 1 <= self.broad_sources[1] < np.inf),
+              "broad_sources", "needs 0 < FRACTION <= 1 and 1 <= MAX_SCALE (or () for none)")
         check(0.0 <= self.ema < 1.0, "ema", "must be in [0, 1)")
         check(self.loss_eps > 0, "loss_eps", "must be > 0")
         check(not self.keep_best or self.keep_best in validation_keys(self), "keep_best",
@@ -175,11 +183,13 @@ def make_batch(rng, config, n=None):
     """One normalised training batch: inputs, normalised targets and per-window weights."""
     n = config.batch if n is None else n
     n_nan = int(round(n * config.nan_fraction))
+    broad = config.broad_sources or None
     parts = [generate_windows(rng, n - n_nan, kind=config.kind, snr_range=config.snr_range,
-                              level_noise=_level_noise(rng, n - n_nan, config))]
+                              level_noise=_level_noise(rng, n - n_nan, config), broad=broad)]
     if n_nan:
         parts.append(generate_windows(rng, n_nan, kind=config.kind, snr_range=config.snr_range,
-                                      extras=("nan",), level_noise=_level_noise(rng, n_nan, config)))
+                                      extras=("nan",), level_noise=_level_noise(rng, n_nan, config),
+                                      broad=broad))
     series = np.concatenate([p.series for p in parts])
     dem = np.concatenate([p.dem for p in parts])
     target = np.concatenate([p.target for p in parts])
@@ -614,6 +624,9 @@ def train(config, resume=False, dtype_policy=None, jit_compile=None):
                          "level_noise": {"ratio_range": list(config.level_noise),
                                          "zero_fraction": config.level_noise_zero}
                          if config.uses_level_noise else None,
+                         "broad_sources": {"fraction": config.broad_sources[0],
+                                           "max_scale": config.broad_sources[1]}
+                         if config.broad_sources else None,
                          "loss": f"per-window weighted MSE, weight 1/(var(target)+{config.loss_eps})",
                          "wall_time_s": round(state["wall_time"], 1), "hardware": _hardware(),
                          "dtype_policy": dtype_policy, "jit_compile": bool(model.jit_compile),

@@ -89,6 +89,33 @@ def test_batch_reports_the_sources_that_make_its_target(kind):
     assert rng1.bit_generator.state == rng2.bit_generator.state
 
 
+@pytest.mark.parametrize("kind", ["fault", "mogi"])
+def test_broad_sources_scale_every_length_and_leave_the_default_prior_unchanged(kind):
+    plain = generate_windows(np.random.default_rng(11), 8, kind=kind, snr=1.0)
+    for broad in (None, (0.0, 4.0)):        # a zero fraction draws nothing more
+        same = generate_windows(np.random.default_rng(11), 8, kind=kind, snr=1.0, broad=broad)
+        np.testing.assert_array_equal(same.series, plain.series)
+        assert "scale" not in same.sources
+    _, base = random_source_deformation(np.random.default_rng(12), 400, kind, return_sources=True)
+    los, s = random_source_deformation(np.random.default_rng(12), 400, kind, return_sources=True,
+                                       broad=(0.5, 4.0))
+    scaled = s["scale"] > 1
+    assert (1 <= s["scale"]).all() and (s["scale"] <= 4).all() and 0.4 < scaled.mean() < 0.6
+    assert s["scale"][scaled].max() > 3
+    # each source is the default draw with its lengths scaled, its angles as drawn (the LOS is
+    # drawn after the scale factors, so it differs)
+    names = ("east", "north", "depth") + (("length", "width", "top") if kind == "fault" else ())
+    for name in names:
+        np.testing.assert_allclose(s[name], base[name] * s["scale"])
+    for name in ("strike", "dip", "rake") if kind == "fault" else ("dvol",):
+        np.testing.assert_array_equal(s[name], base[name])
+    # broader maps: smaller gradients relative to their amplitude
+    rough = np.abs(np.diff(los, axis=2)).mean(axis=(1, 2)) / np.abs(los).mean(axis=(1, 2))
+    assert np.median(rough[s["scale"] > 2]) < 0.7 * np.median(rough[~scaled])
+    with pytest.raises(ValueError, match="broad must be"):
+        random_source_deformation(np.random.default_rng(0), 2, kind, broad=(0.5, 0.9))
+
+
 def test_extras():
     b = generate_windows(np.random.default_rng(8), 16, extras=("ramp", "unwrap", "nan"))
     nan = np.isnan(b.series)

@@ -29,6 +29,7 @@ def test_two_step_training_writes_weights_sidecar_and_checkpoint(tmp_path):
     assert meta["kind"] == "fault" and meta["training"]["samples_seen"] == 8
     assert meta["normalisation_version"] == 3 and meta["model"]["level_inputs"] is True
     assert meta["training"]["level_noise"] == {"ratio_range": [0.1, 5.0], "zero_fraction": 0.25}
+    assert meta["training"]["broad_sources"] is None
     assert meta["training"]["loss"] == f"per-window weighted MSE, weight 1/(var(target)+{LOSS_EPS})"
     assert "r2_mean" in meta["validation"] and "r2_mean_level1" in meta["validation"]
     assert (tmp_path / "run" / "checkpoint.keras").is_file()
@@ -411,6 +412,8 @@ def test_sidecar_version_must_be_supported_and_match_the_network(tmp_path, tiny_
     (["--snr-range", "0", "5"], "--snr-range needs 0 < min <= max, got (0.0, 5.0)"),
     (["--snr-range", "5", "0.1"], "--snr-range needs 0 < min <= max, got (5.0, 0.1)"),
     (["--loss-eps", "0"], "--loss-eps must be > 0, got 0.0"),
+    (["--broad-sources", "0", "4"], "--broad-sources needs 0 < FRACTION <= 1 and 1 <= MAX_SCALE"),
+    (["--broad-sources", "0.2", "0.5"], "--broad-sources needs 0 < FRACTION <= 1 and 1 <= MAX_SCALE"),
     (["--keep-best", "r2"], "--keep-best must be one of r2_snr_0.03-0.1,"),
     (["--res-blocks", "0", "1"], "--res-blocks needs one count >= 0 per entry of widths (4)"),
     (["--res-blocks", "0", "0", "-1", "1"], "--res-blocks needs one count >= 0 per entry of widths (4)"),
@@ -430,12 +433,31 @@ def test_cli_options_reach_the_training_config(tmp_path):
     cfg = train_config(cmd_line_parse(["--model", "mogi", "--out", str(tmp_path), "--snr-range", "0.05", "5",
                                        "--level-noise", "0.2", "4", "--ema", "0.99", "--seed", "7",
                                        "--loss-eps", "0.05", "--keep-best", "r2_mean_level1",
-                                       "--res-blocks", "0", "0", "1", "1"]))
+                                       "--res-blocks", "0", "0", "1", "1", "--broad-sources", "0.2", "4"]))
     assert (cfg.kind, cfg.snr_range, cfg.level_noise, cfg.ema, cfg.seed, cfg.loss_eps, cfg.keep_best,
-            cfg.res_blocks) == ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05, "r2_mean_level1", (0, 0, 1, 1))
+            cfg.res_blocks, cfg.broad_sources) == ("mogi", (0.05, 5.0), (0.2, 4.0), 0.99, 7, 0.05, "r2_mean_level1",
+                                                   (0, 0, 1, 1), (0.2, 4.0))
     default = train_config(cmd_line_parse(["--model", "fault"]))
-    assert (default.snr_range, default.loss_eps, default.keep_best, default.res_blocks) == \
-        (TrainConfig().snr_range, TrainConfig().loss_eps, "", ())
+    assert (default.snr_range, default.loss_eps, default.keep_best, default.res_blocks, default.broad_sources) == \
+        (TrainConfig().snr_range, TrainConfig().loss_eps, "", (), ())
+
+
+def test_broad_sources_reach_the_training_batches_and_the_sidecar_not_validation(tmp_path):
+    """--broad-sources changes the training windows' sources (broader targets), is recorded in the
+    sidecar, and leaves the validation windows on the default prior."""
+    base = dict(kind="mogi", batch=64, nan_fraction=0.0, level_noise=())
+    _, y, _ = make_batch(np.random.default_rng(2), TrainConfig(**base))
+    _, yb, _ = make_batch(np.random.default_rng(2), TrainConfig(**base, broad_sources=(1.0, 4.0)))
+
+    def roughness(t):        # mean |gradient| over mean |value|: lower for broader maps
+        t = t[..., 0]
+        return np.median(np.abs(np.diff(t, axis=2)).mean(axis=(1, 2)) / np.abs(t).mean(axis=(1, 2)))
+
+    assert roughness(yb) < 0.8 * roughness(y)
+    cfg = dataclasses.replace(_config(tmp_path, 2), broad_sources=(0.2, 4.0))
+    meta = json.loads(Path(train(cfg)).with_suffix("").with_suffix(".json").read_text())
+    assert meta["training"]["broad_sources"] == {"fraction": 0.2, "max_scale": 4.0}
+    np.testing.assert_array_equal(validation_set(cfg).series, validation_set(_config(tmp_path, 2)).series)
 
 
 def test_loss_weights_are_inverse_target_variance_plus_loss_eps():

@@ -97,6 +97,11 @@ def create_parser(subparsers=None):
                         help="SNR of the training windows, drawn log-uniformly (default: %(default)s)")
     parser.add_argument("--level-noise-zero", type=float, default=0.25, metavar="FRACTION",
                         help="fraction of windows without level noise (default: %(default)s)")
+    parser.add_argument("--broad-sources", type=float, nargs=2, default=[], metavar=("FRACTION", "MAX_SCALE"),
+                        help="that fraction of the training sources gets every length (position, depth,\n"
+                             "size) scaled by a factor drawn log-uniformly from 1 to MAX_SCALE, up to\n"
+                             "sources broader than the window; validation keeps the default prior\n"
+                             "(default: none)")
     parser.add_argument("--loss-eps", type=float, default=LOSS_EPS, metavar="EPS",
                         help="offset of the per-window loss weight 1/(var(target)+EPS), in\n"
                              "normalised units; larger values count low-SNR windows less (default: %(default)s)")
@@ -145,7 +150,7 @@ def train_config(inps):
                        normalisation=inps.normalisation, level_noise=tuple(inps.level_noise),
                        level_noise_zero=inps.level_noise_zero, ema=inps.ema,
                        snr_range=tuple(inps.snr_range), loss_eps=inps.loss_eps,
-                       keep_best=inps.keep_best)
+                       broad_sources=tuple(inps.broad_sources), keep_best=inps.keep_best)
 
 
 def main(iargs=None):
