@@ -309,6 +309,9 @@ class EvaluationResult:
     level_noise : float
         Per-frame window-level noise of the benchmark windows, in units of the noise std (0:
         the protocol's windows, whose turbulence has zero mean over the window).
+    broad_sources : tuple
+        ``(fraction, max_scale)`` of broad sources in the benchmark windows
+        (``generate_windows``'s ``broad``); () for the protocol's prior.
     """
 
     kind: str
@@ -320,11 +323,13 @@ class EvaluationResult:
     bar: float = R2_BAR
     wall_s: float = 0.0
     level_noise: float = 0.0
+    broad_sources: tuple = ()
     mean_r2: dict = field(init=False)
     mean_r2_relative: dict = field(init=False)
 
     def __post_init__(self):
         self.levels = np.asarray(self.levels, dtype=np.float64)
+        self.broad_sources = tuple(float(v) for v in self.broad_sources)
         self.mean_r2 = {name: _finite_mean(r2) for name, r2 in self.window_r2.items()}
         self.mean_r2_relative = {name: _finite_mean(r2)
                                  for name, r2 in (self.window_r2_relative or {}).items()}
@@ -370,6 +375,7 @@ class EvaluationResult:
                 "seed_scheme": f"numpy.random.default_rng([seed, {EVAL_SEED_OFFSET} + level])",
                 "benchmark_version": BENCHMARK_VERSION, "baselines_version": BASELINES_VERSION,
                 "level_noise": float(self.level_noise),
+                "broad_sources": list(self.broad_sources) or None,
                 "summary": summary_line(self)}
         if self.mean_r2_relative:
             out.update(mean_r2_relative={name: _json_floats(r2)
@@ -389,7 +395,7 @@ class EvaluationResult:
                           for row in np.asarray(self.window_r2[NETWORK])]}
 
 
-def level_batch(kind, index, snr, *, seed=12345, per_level=64, level_noise=0.0):
+def level_batch(kind, index, snr, *, seed=12345, per_level=64, level_noise=0.0, broad_sources=()):
     """The benchmark's windows at level ``index`` (SNR ``snr``): a :class:`WindowBatch`.
 
     Drawn from ``numpy.random.default_rng([seed, EVAL_SEED_OFFSET + index])``, so that
@@ -397,12 +403,12 @@ def level_batch(kind, index, snr, *, seed=12345, per_level=64, level_noise=0.0):
     same windows.
     """
     rng = np.random.default_rng([seed, EVAL_SEED_OFFSET + index])
-    return generate_windows(rng, per_level, kind=kind, snr=snr,
-                            level_noise=level_noise or None)   # generate_windows checks it
+    return generate_windows(rng, per_level, kind=kind, snr=snr,   # generate_windows checks both
+                            level_noise=level_noise or None, broad=tuple(broad_sources) or None)
 
 
 def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01,
-             snr_max=10.0, batch_size=64, estimators=None, level_noise=0.0):
+             snr_max=10.0, batch_size=64, estimators=None, level_noise=0.0, broad_sources=()):
     """Score a model and the classical estimators on held-out synthetic windows.
 
     Parameters
@@ -429,6 +435,10 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
         standard deviation in units of the window's noise std (``generate_windows``'s
         ``level_noise``), the atmosphere between a window and a distant reference point. The
         other draws, and the SNR, are the protocol's.
+    broad_sources : tuple
+        () for the protocol. Otherwise ``(fraction, max_scale)``: that fraction of the sources
+        has its lengths scaled by up to ``max_scale`` (``generate_windows``'s ``broad``),
+        sources broader than the window; the windows then differ from the protocol's.
 
     Returns
     -------
@@ -451,7 +461,8 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     r2_rel = {name: np.full((levels.size, per_level), np.nan) for name in names}
     start = time.perf_counter()
     for i, snr in enumerate(levels):
-        batch = level_batch(kind, i, snr, seed=seed, per_level=per_level, level_noise=level_noise)
+        batch = level_batch(kind, i, snr, seed=seed, per_level=per_level, level_noise=level_noise,
+                            broad_sources=broad_sources)
         preds = {NETWORK: denoise_windows(batch.series, batch.dem, model=net,
                                           batch_size=batch_size)}
         preds.update({name: f(batch.series, batch.dem) for name, f in estimators.items()})
@@ -467,7 +478,7 @@ def evaluate(model, kind, *, seed=12345, n_levels=50, per_level=64, snr_min=0.01
     logger.info("evaluated %d windows of kind %s in %.1f s", levels.size * per_level, kind, wall)
     return EvaluationResult(kind=kind, seed=seed, per_level=per_level, levels=levels,
                             window_r2=r2, window_r2_relative=r2_rel, wall_s=wall,
-                            level_noise=float(level_noise))
+                            level_noise=float(level_noise), broad_sources=tuple(broad_sources))
 
 
 def format_table(result):
@@ -515,7 +526,10 @@ def summary_line(result, relative=False):
     bar = f"{result.bar:g}"
     baselines = ", ".join(f"{n} {_fmt_snr(thr[n])}" for n in result.names if n != NETWORK)
     score = "relative R2 (window mean removed)" if relative else "R2"
-    kind = result.kind if not result.level_noise else f"{result.kind} (level noise {result.level_noise:g})"
+    prior = ([f"level noise {result.level_noise:g}"] if result.level_noise else []) + \
+        ([f"broad sources {result.broad_sources[0]:g} x {result.broad_sources[1]:g}"]
+         if result.broad_sources else [])
+    kind = f"{result.kind} ({', '.join(prior)})" if prior else result.kind
     parts = [f"{kind}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
     if baselines:
         parts.append(baselines)

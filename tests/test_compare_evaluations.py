@@ -62,6 +62,9 @@ def test_other_windows_or_bad_files_are_refused(tool, shipped, tmp_path, capsys)
     b.write_text(json.dumps(other))
     assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "not of the same windows: level_noise" in capsys.readouterr().err
+    b.write_text(json.dumps(dict(shipped, broad_sources=[0.2, 4.0])))
+    assert tool("compare_evaluations").main([str(a), str(b)]) == 2
+    assert "not of the same windows: broad_sources None against [0.2, 4.0]" in capsys.readouterr().err
     b.write_text(json.dumps(dict(shipped, bar=0.5)))
     assert tool("compare_evaluations").main([str(a), str(b)]) == 2
     assert "not of the same windows: bar 0.6 against 0.5" in capsys.readouterr().err

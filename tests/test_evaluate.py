@@ -201,6 +201,22 @@ def test_level_noise_leaves_a_version_2_network_alone_and_hurts_the_naive_differ
         ev.evaluate(net, "mogi", level_noise=-1.0, **kw)
 
 
+def test_broad_sources_change_the_benchmark_windows_and_are_recorded(tiny_model):
+    """--broad-sources scores other windows (broader targets), says so in the summary and JSON;
+    without it the protocol's windows and records are unchanged."""
+    kw = dict(n_levels=2, per_level=4, snr_min=1.0, estimators={"naive": ESTIMATORS["naive"]})
+    plain = ev.evaluate(tiny_model, "mogi", **kw)
+    broad = ev.evaluate(tiny_model, "mogi", broad_sources=(1.0, 4.0), **kw)
+    assert not np.allclose(broad.window_r2["naive"], plain.window_r2["naive"])
+    assert broad.to_dict()["broad_sources"] == [1.0, 4.0] and plain.to_dict()["broad_sources"] is None
+    assert ev.summary_line(broad).startswith("mogi (broad sources 1 x 4): R2>=0.6")
+    both = ev.EvaluationResult("mogi", 0, 1, [1.0], {"network": np.array([[0.5]])}, level_noise=1.0,
+                               broad_sources=(0.2, 4))
+    assert ev.summary_line(both).startswith("mogi (level noise 1, broad sources 0.2 x 4): R2>=0.6")
+    batch = ev.level_batch("mogi", 0, 1.0, per_level=4, broad_sources=(1.0, 4.0))
+    assert (batch.sources["scale"] >= 1).all() and "scale" not in ev.level_batch("mogi", 0, 1.0, per_level=4).sources
+
+
 def test_evaluate_rejects_bad_arguments(tiny_model):
     with pytest.raises(ValueError, match="kind"):
         ev.evaluate(tiny_model, "volcano", n_levels=1, per_level=1)
@@ -309,6 +325,8 @@ def test_cli_json_records_the_weights_relative_under_the_working_directory(
     (["--model", "x.weights.h5", "--bootstrap", "-1"], "--bootstrap must be >= 0"),
     (["--model", "x.weights.h5", "--level-noise", "-1"], "--level-noise must be finite and >= 0"),
     (["--model", "x.weights.h5", "--level-noise", "1", "--update-sidecar"], "drop --level-noise"),
+    (["--model", "x.weights.h5", "--broad-sources", "0.2", "4", "--update-sidecar"], "and --broad-sources"),
+    (["--model", "x.weights.h5", "--broad-sources", "0.2", "0.5"], "--broad-sources needs 0 < FRACTION <= 1"),
 ])
 def test_cli_bad_input_exits_with_message(args, needle, capsys):
     from mintpy_aedenoise.cli.evaluate import main

@@ -39,7 +39,8 @@ BANDS = ((0.1, 0.3), (0.3, 1.0), (1.0, 3.0), (3.0, 10.0))
 #: rounding of two machines' kernels (about 1e-6) is not counted as a difference.
 TIE = 5e-4
 #: Keys that must agree for two evaluations to be of the same windows.
-SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "bar", "benchmark_version")
+SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "broad_sources", "bar",
+                "benchmark_version")
 
 
 def create_parser():
@@ -65,6 +66,7 @@ def _load(path):
     except (OSError, ValueError) as err:
         raise ValueError(f"{path}: cannot read an evaluation JSON ({err})") from None
     data.setdefault("benchmark_version", 1)     # written before versions were recorded (<= 0.2.0)
+    data.setdefault("broad_sources", None)      # written before broad sources existed: the protocol's prior
     missing = [k for k in (*SAME_WINDOWS, "mean_r2", "threshold_snr") if k not in data]
     if missing:
         raise ValueError(f"{path}: not an aedenoise_evaluate.py JSON, missing {missing}")
@@ -100,7 +102,7 @@ def compare(first, second):
         second).
     """
     for key in SAME_WINDOWS:
-        x, y = first[key], second[key]
+        x, y = first.get(key), second.get(key)    # _load checks that the others are there
         same = (len(x) == len(y) and np.allclose(x, y, rtol=1e-9, atol=0)) if key == "snr" else x == y
         if not same:
             shown = (f"{len(x)} levels {x[0]:g}-{x[-1]:g} against {len(y)} levels {y[0]:g}-{y[-1]:g}"
@@ -216,7 +218,9 @@ def main(iargs=None):
         print(f"compare_evaluations.py: error: {err}", file=sys.stderr)
         return 2
     name_a, name_b = inps.names or (inps.first, inps.second)
-    print(f"{first['kind']} (level noise {first['level_noise']:g}): mean R2 of the network, "
+    broad = first.get("broad_sources")
+    prior = f"level noise {first['level_noise']:g}" + (f", broad sources {broad[0]:g} x {broad[1]:g}" if broad else "")
+    print(f"{first['kind']} ({prior}): mean R2 of the network, "
           f"{name_b} / {name_a} (levels where {name_b} is better by more than {TIE:g})")
     for lo, hi, ma, mb, better, n in result["bands"]:
         print(f"  SNR {lo:g}-{hi:g}: {mb:.3f} / {ma:.3f} ({better} of {n})")

@@ -27,6 +27,10 @@ EXAMPLE = """example:
   # the same windows with a level on every date, as on a scene referenced to a distant point
   aedenoise_evaluate.py --model mogi --level-noise 1
 
+  # sources broader than the protocol's: a fifth of them up to 4 times larger (a bowl or dome
+  # wider than the window), the prior of aedenoise_train.py --broad-sources
+  aedenoise_evaluate.py --model fault --broad-sources 0.2 4
+
   # quick look: a fault model on Mogi windows, 10 levels of 16 windows
   aedenoise_evaluate.py --model fault --kind mogi --levels 10 --per-level 16
 """
@@ -55,6 +59,11 @@ def create_parser(subparsers=None):
                         help="add a constant to every frame, of this std in units of the noise std:\n"
                              "the atmosphere between a window and a distant reference point\n"
                              "(default: %(default)s, the protocol)")
+    parser.add_argument("--broad-sources", dest="broad_sources", type=float, nargs=2, default=[],
+                        metavar=("FRACTION", "MAX_SCALE"),
+                        help="windows whose sources, that fraction of them, have every length scaled\n"
+                             "by a factor drawn log-uniformly from 1 to MAX_SCALE (default: none, the\n"
+                             "protocol)")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                         help="resamples of each level's windows for the interval of the threshold\n"
                              f"SNR, drawn from default_rng([seed, {BOOTSTRAP_SEED_OFFSET}]); 0 for none\n"
@@ -80,8 +89,10 @@ def cmd_line_parse(iargs=None):
         parser.error(f"--bootstrap must be >= 0, got {inps.bootstrap}")
     if not (math.isfinite(inps.level_noise) and inps.level_noise >= 0):
         parser.error(f"--level-noise must be finite and >= 0, got {inps.level_noise}")
-    if inps.level_noise > 0 and inps.update_sidecar:
-        parser.error("--update-sidecar stores the protocol's evaluation; drop --level-noise")
+    if inps.broad_sources and not (0 < inps.broad_sources[0] <= 1 and 1 <= inps.broad_sources[1] < math.inf):
+        parser.error(f"--broad-sources needs 0 < FRACTION <= 1 and 1 <= MAX_SCALE, got {inps.broad_sources}")
+    if (inps.level_noise > 0 or inps.broad_sources) and inps.update_sidecar:
+        parser.error("--update-sidecar stores the protocol's evaluation; drop --level-noise and --broad-sources")
     try:       # unknown name, missing weights or a missing/unusable sidecar (ModelLoadError)
         inps.weights_file = resolve_weights(inps.model)[0]
     except ValueError as err:
@@ -134,7 +145,8 @@ def main(iargs=None):
         kind = name
 
     result = ev.evaluate(model, kind, seed=inps.seed, n_levels=inps.levels,
-                         per_level=inps.per_level, level_noise=inps.level_noise)
+                         per_level=inps.per_level, level_noise=inps.level_noise,
+                         broad_sources=tuple(inps.broad_sources))
     boot = None
     if inps.bootstrap:
         rng = np.random.default_rng([inps.seed, BOOTSTRAP_SEED_OFFSET])
