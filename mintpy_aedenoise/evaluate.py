@@ -261,7 +261,7 @@ def interval_line(result, boot):
     thr = result.thresholds(relative=boot.get("relative", False)).get(NETWORK)
     low, high = boot["threshold_snr"][NETWORK]
     score = "relative R2 (window mean removed)" if boot.get("relative") else "R2"
-    line = (f"{result.kind}: {score}>={result.bar:g} from SNR {_fmt_snr(thr)} ({NETWORK}), "
+    line = (f"{_label(result)}: {score}>={result.bar:g} from SNR {_fmt_snr(thr)} ({NETWORK}), "
             f"{100 * boot['interval']:g} % bootstrap interval {_fmt_snr(low)} to {_fmt_snr(high)} "
             f"({boot['n_resamples']} resamples of the windows of each level)")
     se = standard_error(result._windows(boot.get("relative", False))[NETWORK])
@@ -509,6 +509,14 @@ def _fmt_snr(value):
     return "never" if value is None else f"{value:.3g}"
 
 
+def _label(result):
+    """The kind, with the benchmark's departures from the protocol: "mogi (level noise 1)"."""
+    prior = ([f"level noise {result.level_noise:g}"] if result.level_noise else []) + \
+        ([f"broad sources {result.broad_sources[0]:g} x {result.broad_sources[1]:g}"]
+         if result.broad_sources else [])
+    return f"{result.kind} ({', '.join(prior)})" if prior else result.kind
+
+
 def summary_line(result, relative=False):
     """One line: the network's threshold SNR, the baselines' thresholds, R^2 at SNR 0.1 and 1.
 
@@ -526,11 +534,7 @@ def summary_line(result, relative=False):
     bar = f"{result.bar:g}"
     baselines = ", ".join(f"{n} {_fmt_snr(thr[n])}" for n in result.names if n != NETWORK)
     score = "relative R2 (window mean removed)" if relative else "R2"
-    prior = ([f"level noise {result.level_noise:g}"] if result.level_noise else []) + \
-        ([f"broad sources {result.broad_sources[0]:g} x {result.broad_sources[1]:g}"]
-         if result.broad_sources else [])
-    kind = f"{result.kind} ({', '.join(prior)})" if prior else result.kind
-    parts = [f"{kind}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
+    parts = [f"{_label(result)}: {score}>={bar} from SNR {_fmt_snr(thr.get(NETWORK))} ({NETWORK})"]
     if baselines:
         parts.append(baselines)
     for k, snr in enumerate(SUMMARY_SNRS):

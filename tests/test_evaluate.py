@@ -213,6 +213,8 @@ def test_broad_sources_change_the_benchmark_windows_and_are_recorded(tiny_model)
     both = ev.EvaluationResult("mogi", 0, 1, [1.0], {"network": np.array([[0.5]])}, level_noise=1.0,
                                broad_sources=(0.2, 4))
     assert ev.summary_line(both).startswith("mogi (level noise 1, broad sources 0.2 x 4): R2>=0.6")
+    boot = {"threshold_snr": {"network": [1.0, 1.0]}, "interval": 0.9, "n_resamples": 10}
+    assert ev.interval_line(both, boot).startswith("mogi (level noise 1, broad sources 0.2 x 4): R2>=0.6")
     batch = ev.level_batch("mogi", 0, 1.0, per_level=4, broad_sources=(1.0, 4.0))
     assert (batch.sources["scale"] >= 1).all() and "scale" not in ev.level_batch("mogi", 0, 1.0, per_level=4).sources
 
