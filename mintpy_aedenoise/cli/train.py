@@ -44,6 +44,11 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault32 --steps 9000 --lr 1e-4 --seed 211 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --init-from mintpy_aedenoise/weights/fault.weights.h5 --checkpoint-every 500 --time-limit 40 --bf16
   aedenoise_train.py --model fault --out runs/fault32 --resume --time-limit 15
 
+  # a fifth of the training sources up to 4 times larger than the default prior's, broader than
+  # the window (fault36, not shipped: it kept more of Mexico City's subsidence bowl and more of
+  # the per-date window levels, docs/model.md section 4)
+  aedenoise_train.py --model fault --out runs/fault36 --steps 9000 --lr 1e-4 --seed 239 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --broad-sources 0.2 4 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 50 --bf16
+
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
 """
