@@ -27,9 +27,9 @@ EXAMPLE = """example:
   # the same windows with a level on every date, as on a scene referenced to a distant point
   aedenoise_evaluate.py --model mogi --level-noise 1
 
-  # sources broader than the protocol's: a fifth of them up to 4 times larger (a bowl or dome
-  # wider than the window), the prior of aedenoise_train.py --broad-sources
-  aedenoise_evaluate.py --model fault --broad-sources 0.2 4
+  # sources broader than the protocol's: every one scaled up to 4 times (a bowl or dome wider
+  # than the window), the prior of aedenoise_train.py --broad-sources (docs/evaluation.md)
+  aedenoise_evaluate.py --model fault --broad-sources 1 4
 
   # quick look: a fault model on Mogi windows, 10 levels of 16 windows
   aedenoise_evaluate.py --model fault --kind mogi --levels 10 --per-level 16
