@@ -100,6 +100,26 @@ def test_weigh_writes_the_records_checks(tool, shipped, candidate, tmp_path, cap
     assert (tmp_path / name / "donor_validation.txt").read_text() == (out / "donor_validation.txt").read_text()
 
 
+def test_a_run_on_another_prior_is_weighed_there_too(tool, shipped, candidate, tmp_path):
+    """--broad-sources evaluates both models on that prior and compares them, under names that
+    archive_run copies into the record."""
+    import fnmatch
+
+    root, old = shipped
+    name, out = candidate.name, tmp_path / "eval"
+    assert tool("weigh_candidate").main(_args(candidate, root, "--out", str(out), "--broad-sources", "1", "4")) == 0
+    written = {p.name for p in out.iterdir()}
+    broad = {f"evaluation_{old}_broad.json", f"evaluation_{name}_broad.json", f"compare_{old}_broad.txt"}
+    assert broad <= written
+    for label, weights in ((old, root / "weights" / "fault.weights.h5"), (name, candidate / "fault.weights.h5")):
+        result = json.loads((out / f"evaluation_{label}_broad.json").read_text())
+        assert result["broad_sources"] == [1.0, 4.0] and result["weights"] == str(weights)
+    compare = (out / f"compare_{old}_broad.txt").read_text().splitlines()
+    assert compare[1].startswith(f"fault (level noise 0, broad sources 1 x 4): mean R2 of the network, {name} / shipped")
+    patterns = [p.format(run=name) for p in tool("archive_run").CHECKS]
+    assert all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in broad)
+
+
 def test_paths_inside_the_repository_become_relative(tool):
     weigh = tool("weigh_candidate")
     inside = os.path.join(weigh.ROOT, "mintpy_aedenoise", "weights", "fault.weights.h5")

@@ -35,8 +35,8 @@ def create_parser():
 
 #: What tools/weigh_candidate.py writes into ``<run>/eval/`` ({run}: the run's name); it
 #: imports these names.
-CHECKS = ("evaluation_{run}.json", "evaluation_{run}_level[12].json", "compare_*.txt", "spurious_output.txt",
-          "donor_validation.txt", "real_data.md", "mexico_city_r2.txt")
+CHECKS = ("evaluation_{run}.json", "evaluation_{run}_level[12].json", "evaluation_*_broad.json", "compare_*.txt",
+          "spurious_output.txt", "donor_validation.txt", "real_data.md", "mexico_city_r2.txt")
 
 
 def record_files(run_dir):

@@ -19,7 +19,10 @@ headed by the command that wrote it:
   started (checked by SHA-256), as it has once its successor is shipped;
 - ``real_data.md`` and ``mexico_city_r2.txt``: ``benchmarks/real_data_report.py`` (the figures
   under ``eval/real``) and ``benchmarks/real_data_compare.py`` on the Mexico City data
-  (``--no-real`` skips them).
+  (``--no-real`` skips them);
+- with ``--broad-sources FRACTION MAX_SCALE`` (a run on another prior, docs/model.md "Shipping a
+  run"), ``evaluation_<shipped>_broad.json`` and ``evaluation_<run>_broad.json``:
+  ``aedenoise_evaluate.py --broad-sources`` for both models, and ``compare_<shipped>_broad.txt``.
 
 Each step runs the documented command in its own process, so that what the header says is what
 ran. ``tools/archive_run.py runs/<run>`` then copies these files into the record.
@@ -42,6 +45,7 @@ LEVELS = (0, 1, 2)
 EXAMPLE = """example:
   python tools/weigh_candidate.py runs/fault33
   python tools/weigh_candidate.py runs/mogi25 --no-real
+  python tools/weigh_candidate.py runs/fault37 --broad-sources 1 4    # a run on another prior
   # then, if it meets the ship rule
   python tools/ship_weights.py runs/fault33 --kind fault && python tools/archive_run.py runs/fault33
 """
@@ -65,6 +69,10 @@ def create_parser():
                         help="aedenoise_evaluate.py --bootstrap (default: its own)")
     parser.add_argument("--spurious-windows", dest="spurious_windows", type=int, default=None,
                         help="benchmarks/spurious_output.py --windows (default: its own)")
+    parser.add_argument("--broad-sources", dest="broad_sources", type=float, nargs=2, default=None,
+                        metavar=("FRACTION", "MAX_SCALE"),
+                        help="also evaluate both models on this prior (aedenoise_evaluate.py\n"
+                             "--broad-sources) and compare them (default: not)")
     parser.add_argument("--no-real", dest="real", action="store_false",
                         help="skip the Mexico City report and comparison")
     parser.add_argument("--data-dir", dest="data_dir", default=None,
@@ -184,6 +192,15 @@ def main(iargs=None):
         run_step(evaluate + ["--model", weights, "--kind", kind, "--level-noise", str(r), "--json", result])
         run_step(["tools/compare_evaluations.py", references[r], result, "--names", "shipped", name],
                  os.path.join(out, f"compare_{shipped}{_suffix(r)}.txt"), note)
+
+    if inps.broad_sources:
+        broad = ["--broad-sources", *(f"{v:g}" for v in inps.broad_sources)]
+        results = {}
+        for label, model in (("shipped", shipped_weights), (name, weights)):
+            results[label] = os.path.join(out, f"evaluation_{shipped if label == 'shipped' else name}_broad.json")
+            run_step(evaluate + ["--model", model, "--kind", kind, *broad, "--json", results[label]])
+        run_step(["tools/compare_evaluations.py", results["shipped"], results[name], "--names", "shipped", name],
+                 os.path.join(out, f"compare_{shipped}_broad.txt"), note)
 
     spurious = ["benchmarks/spurious_output.py", "--model", shipped_weights, weights, "--kind", kind]
     if inps.spurious_windows is not None:
