@@ -55,6 +55,13 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def path_for_record(path, folder):
+    """``path`` relative to ``folder`` when it lies under it (a record written in a repository
+    stays valid in any clone of it), otherwise ``path`` as given."""
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.relpath(real, base) if os.path.commonpath([real, base]) == base else path
+
+
 def default_file_mode():
     """The mode a new file gets under the current umask (``0o666 & ~umask``)."""
     umask = os.umask(0)

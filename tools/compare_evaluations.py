@@ -41,6 +41,9 @@ TIE = 5e-4
 #: Keys that must agree for two evaluations to be of the same windows.
 SAME_WINDOWS = ("kind", "seed", "seed_scheme", "per_level", "snr", "level_noise", "broad_sources", "bar",
                 "benchmark_version")
+#: What a key missing from an older evaluation means: written before versions were recorded
+#: (<= 0.2.0), or before broad sources existed (the protocol's prior).
+OLDER = {"benchmark_version": 1, "broad_sources": None}
 
 
 def create_parser():
@@ -65,8 +68,7 @@ def _load(path):
             data = json.load(f)
     except (OSError, ValueError) as err:
         raise ValueError(f"{path}: cannot read an evaluation JSON ({err})") from None
-    data.setdefault("benchmark_version", 1)     # written before versions were recorded (<= 0.2.0)
-    data.setdefault("broad_sources", None)      # written before broad sources existed: the protocol's prior
+    data = {**OLDER, **data}
     missing = [k for k in (*SAME_WINDOWS, "mean_r2", "threshold_snr") if k not in data]
     if missing:
         raise ValueError(f"{path}: not an aedenoise_evaluate.py JSON, missing {missing}")
@@ -101,8 +103,9 @@ def compare(first, second):
         two-sided sign-test p-value of better against worse there; ``threshold``: (first,
         second).
     """
+    first, second = ({**OLDER, **d} for d in (first, second))
     for key in SAME_WINDOWS:
-        x, y = first.get(key), second.get(key)    # _load checks that the others are there
+        x, y = first[key], second[key]
         same = (len(x) == len(y) and np.allclose(x, y, rtol=1e-9, atol=0)) if key == "snr" else x == y
         if not same:
             shown = (f"{len(x)} levels {x[0]:g}-{x[-1]:g} against {len(y)} levels {y[0]:g}-{y[-1]:g}"
@@ -218,7 +221,7 @@ def main(iargs=None):
         print(f"compare_evaluations.py: error: {err}", file=sys.stderr)
         return 2
     name_a, name_b = inps.names or (inps.first, inps.second)
-    broad = first.get("broad_sources")
+    broad = first["broad_sources"]
     prior = f"level noise {first['level_noise']:g}" + (f", broad sources {broad[0]:g} x {broad[1]:g}" if broad else "")
     print(f"{first['kind']} ({prior}): mean R2 of the network, "
           f"{name_b} / {name_a} (levels where {name_b} is better by more than {TIE:g})")

@@ -137,15 +137,11 @@ def _stage(inps, meta, digest, staging):
     return staged
 
 
-def _inside(path, folder):
-    return os.path.commonpath([os.path.realpath(path), os.path.realpath(folder)]) == os.path.realpath(folder)
-
-
 def main(iargs=None):
     inps = cmd_line_parse(iargs)
     from mintpy_aedenoise.cli import evaluate
     from mintpy_aedenoise.store import (ModelLoadError, default_file_mode, file_sha256, load_model,
-                                        sidecar_path, write_json_atomic)
+                                        path_for_record, sidecar_path, write_json_atomic)
 
     try:
         meta = load_model(inps.weights_file).meta
@@ -168,7 +164,7 @@ def main(iargs=None):
         results = os.path.join(staging, name + ".json")
         with open(results) as f:
             evaluation = json.load(f)
-        evaluation["weights"] = os.path.relpath(dest, ROOT) if _inside(dest, ROOT) else dest
+        evaluation["weights"] = path_for_record(dest, ROOT)
         write_json_atomic(results, evaluation)
         # the figures are copied next to their destination first (the figures folder may be on
         # another file system), so that only renames are left; the weights and sidecar go last,

@@ -195,11 +195,10 @@ def main(iargs=None):
 
     if inps.broad_sources:
         broad = ["--broad-sources", *(f"{v:g}" for v in inps.broad_sources)]
-        results = {}
-        for label, model in (("shipped", shipped_weights), (name, weights)):
-            results[label] = os.path.join(out, f"evaluation_{shipped if label == 'shipped' else name}_broad.json")
+        results = {label: os.path.join(out, f"evaluation_{label}_broad.json") for label in (shipped, name)}
+        for label, model in ((shipped, shipped_weights), (name, weights)):
             run_step(evaluate + ["--model", model, "--kind", kind, *broad, "--json", results[label]])
-        run_step(["tools/compare_evaluations.py", results["shipped"], results[name], "--names", "shipped", name],
+        run_step(["tools/compare_evaluations.py", results[shipped], results[name], "--names", "shipped", name],
                  os.path.join(out, f"compare_{shipped}_broad.txt"), note)
 
     spurious = ["benchmarks/spurious_output.py", "--model", shipped_weights, weights, "--kind", kind]

@@ -105,13 +105,6 @@ def cmd_line_parse(iargs=None):
     return inps
 
 
-def _path_for_record(path):
-    """``path`` relative to the working directory when it lies under it (a record written in a
-    repository stays valid in any clone of it), otherwise absolute."""
-    path, cwd = os.path.realpath(path), os.path.realpath(os.getcwd())
-    return os.path.relpath(path, cwd) if os.path.commonpath([path, cwd]) == cwd else path
-
-
 def update_sidecar(weights_file, evaluation):
     """Store ``evaluation`` under "evaluation" in the sidecar of ``weights_file``, atomically."""
     from ..store import read_sidecar, sidecar_path, write_json_atomic
@@ -130,7 +123,7 @@ def main(iargs=None):
     inps = cmd_line_parse(iargs)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .. import evaluate as ev
-    from ..store import ModelLoadError, file_sha256, load_model, write_json_atomic
+    from ..store import ModelLoadError, file_sha256, load_model, path_for_record, write_json_atomic
 
     try:
         model = load_model(inps.weights_file)
@@ -158,7 +151,7 @@ def main(iargs=None):
         logger.info("figure written to %s", inps.png)
     if inps.json_file:
         write_json_atomic(inps.json_file, dict(summary, window_r2=result.window_table(),
-                                               weights=_path_for_record(inps.weights_file),
+                                               weights=path_for_record(os.path.realpath(inps.weights_file), os.getcwd()),
                                                weights_sha256=file_sha256(inps.weights_file)))
         logger.info("results written to %s", inps.json_file)
     if inps.update_sidecar:
