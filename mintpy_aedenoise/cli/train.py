@@ -27,8 +27,9 @@ EXAMPLE = """example:
   aedenoise_train.py --model mogi --out runs/mogi15 --lr 1e-4 --seed 47 --ema 0.999 --snr-range 0.05 5 --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
   # weight the loss by SNR more (offset 0.05) and also keep the checkpoint with the best mean of
-  # the clean and realistic-level validation scores over SNR 0.1-10 (how mogi20, the shipped Mogi
-  # model, was trained; --keep-best r2_snr_0.1-10_level1 ranks by realistic levels alone)
+  # the clean and realistic-level validation scores over SNR 0.1-10 (how mogi20, the Mogi
+  # model shipped before mogi26, was trained; --keep-best r2_snr_0.1-10_level1 ranks by
+  # realistic levels alone)
   aedenoise_train.py --model mogi --out runs/mogi20 --steps 5600 --lr 1e-4 --seed 97 --ema 0.999 --loss-eps 0.05 --keep-best r2_snr_0.1-10_combined --init-from mintpy_aedenoise/weights/mogi.weights.h5
 
   # the loss offset at 0.1 on SNR 0.05-10 and the donor grown by one residual block at each of
@@ -45,9 +46,10 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault32 --resume --time-limit 15
 
   # a fifth of the training sources up to 4 times larger than the default prior's, broader than
-  # the window (fault36, not shipped: it kept more of Mexico City's subsidence bowl and more of
-  # the per-date window levels, docs/model.md section 4)
-  aedenoise_train.py --model fault --out runs/fault36 --steps 9000 --lr 1e-4 --seed 239 --ema 0.999 --snr-range 0.05 10 --loss-eps 0.3 --res-blocks 0 0 1 1 --broad-sources 0.2 4 --init-from mintpy_aedenoise/weights/fault.weights.h5 --time-limit 50 --bf16
+  # the window (how mogi26, the shipped Mogi model, continued mogi20: it keeps about twice as
+  # much of Mexico City's subsidence bowl, and more of the per-date window levels; fault36, the
+  # same option on the fault model, was not shipped, docs/model.md section 4)
+  aedenoise_train.py --model mogi --out runs/mogi26 --steps 7000 --lr 1e-4 --seed 251 --ema 0.999 --loss-eps 0.05 --broad-sources 0.2 4 --keep-best r2_snr_0.1-10_combined --init-from mintpy_aedenoise/weights/mogi.weights.h5 --time-limit 55 --bf16
 
   # stop after 40 minutes (a checkpoint is written first)
   aedenoise_train.py --model mogi --out runs/mogi --time-limit 40
