@@ -46,9 +46,10 @@ EXAMPLE = """example:
   aedenoise_train.py --model fault --out runs/fault32 --resume --time-limit 15
 
   # a fifth of the training sources up to 4 times larger than the default prior's, broader than
-  # the window (how mogi26, the shipped Mogi model, continued mogi20: it keeps about twice as
-  # much of Mexico City's subsidence bowl, and more of the per-date window levels; fault36, the
-  # same option on the fault model, was not shipped, docs/model.md section 4)
+  # the window (how mogi26 continued mogi20, keeping about twice as much of Mexico City's
+  # subsidence bowl and more of the per-date window levels; mogi27, the shipped Mogi model,
+  # continued mogi26 the same way with --seed 257 --time-limit 50; fault36, the same option on
+  # the fault model, was not shipped, docs/model.md section 4)
   aedenoise_train.py --model mogi --out runs/mogi26 --steps 7000 --lr 1e-4 --seed 251 --ema 0.999 --loss-eps 0.05 --broad-sources 0.2 4 --keep-best r2_snr_0.1-10_combined --init-from mintpy_aedenoise/weights/mogi.weights.h5 --time-limit 55 --bf16
 
   # stop after 40 minutes (a checkpoint is written first)
