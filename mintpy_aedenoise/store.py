@@ -57,9 +57,9 @@ def file_sha256(path):
 
 def path_for_record(path, folder):
     """``path`` relative to ``folder`` when it lies under it (a record written in a repository
-    stays valid in any clone of it), otherwise ``path`` as given."""
+    stays valid in any clone of it), otherwise absolute."""
     real, base = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.relpath(real, base) if os.path.commonpath([real, base]) == base else path
+    return os.path.relpath(real, base) if os.path.commonpath([real, base]) == base else os.path.abspath(path)
 
 
 def default_file_mode():

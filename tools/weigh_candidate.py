@@ -39,7 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
 
 from archive_run import CHECKS as OUTPUTS  # noqa: E402  (the names of what it writes)
-from mintpy_aedenoise.store import file_sha256  # noqa: E402
+from mintpy_aedenoise.store import file_sha256, path_for_record  # noqa: E402
 
 LEVELS = (0, 1, 2)
 EXAMPLE = """example:
@@ -125,9 +125,7 @@ def _relative(arg):
     """An absolute path inside the repository (also after ``NAME=``) made relative to it, where
     the steps run; anything else as it is."""
     name, sep, path = arg.rpartition("=") if "=" in arg else ("", "", arg)
-    if os.path.isabs(path) and os.path.commonpath([ROOT, os.path.abspath(path)]) == ROOT:
-        return f"{name}{sep}{os.path.relpath(path, ROOT)}"
-    return arg
+    return f"{name}{sep}{path_for_record(path, ROOT)}" if os.path.isabs(path) else arg
 
 
 def _suffix(r):

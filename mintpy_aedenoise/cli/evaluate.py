@@ -151,7 +151,7 @@ def main(iargs=None):
         logger.info("figure written to %s", inps.png)
     if inps.json_file:
         write_json_atomic(inps.json_file, dict(summary, window_r2=result.window_table(),
-                                               weights=path_for_record(os.path.realpath(inps.weights_file), os.getcwd()),
+                                               weights=path_for_record(inps.weights_file, os.getcwd()),
                                                weights_sha256=file_sha256(inps.weights_file)))
         logger.info("results written to %s", inps.json_file)
     if inps.update_sidecar:
